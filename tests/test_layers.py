@@ -1,0 +1,20 @@
+"""The core layers must never import Qt (DESIGN.md: architecture)."""
+
+import subprocess
+import sys
+
+import pytest
+
+CORE_MODULES = ["app.domain", "app.api", "app.store", "app.sync.engine", "app.simulator"]
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_module_does_not_import_qt(module: str) -> None:
+    code = (
+        f"import importlib, sys; importlib.import_module({module!r}); "
+        "print(sorted(m for m in sys.modules if m.startswith('PySide6')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[]", f"{module} pulled in {out}"
