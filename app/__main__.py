@@ -1,0 +1,50 @@
+"""`fielddesk` / `python -m app`: the window by default, headless commands by name.
+
+    fielddesk                      open the window on the local catalogue
+    fielddesk --demo               run against the embedded FieldAgent simulator
+    fielddesk sync|ls|login|logout the headless commands (see `fielddesk COMMAND --help`)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from app import __version__, cli
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fielddesk",
+        description="FieldDesk: an offline-first desktop client for Sentera FieldAgent.",
+    )
+    parser.add_argument("--version", action="version", version=f"FieldDesk {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the embedded FieldAgent simulator with a demo account and sign in to it",
+    )
+    parser.add_argument("--server", metavar="URL", help="FieldAgent GraphQL URL")
+    parser.add_argument("--data-dir", metavar="DIR", help="where the local database lives")
+    parser.add_argument("--debug", action="store_true", help="debug logging")
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open the window offscreen, run a demo sync, and exit 0 if all went well",
+    )
+    cli.add_subcommands(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command:
+        return cli.run_command(args)
+    from app.ui.application import run_from_args
+
+    return run_from_args(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

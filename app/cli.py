@@ -1,0 +1,339 @@
+"""The headless `fielddesk` commands: sync, ls, login, logout. No Qt in here.
+
+Exit status: 0 only when the command did everything it was asked (for `sync`: every
+scope completed); otherwise non-zero with a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from app import __version__, config
+from app.domain import ChangeSet, Level
+from app.sync.events import CancelToken, Outcome, Progress, RunSummary, ScopeKind, SyncScope
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+EXIT_SIGNED_OUT = 4
+EXIT_INTERRUPTED = 5
+EXIT_CANCELLED = 130
+
+OUTCOME_EXIT = {
+    Outcome.COMPLETE: EXIT_OK,
+    Outcome.PARTIAL: EXIT_PARTIAL,
+    Outcome.SIGNED_OUT: EXIT_SIGNED_OUT,
+    Outcome.INTERRUPTED: EXIT_INTERRUPTED,
+    Outcome.CANCELLED: EXIT_CANCELLED,
+    Outcome.FAILED: EXIT_FAILED,
+}
+
+
+def add_subcommands(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sync = sub.add_parser("sync", help="sync the local catalogue with FieldAgent")
+    which = sync.add_mutually_exclusive_group()
+    which.add_argument("--organization", metavar="ID", help="only this organization")
+    which.add_argument("--field", metavar="ID", help="only this field")
+    which.add_argument("--survey", metavar="ID", help="only this survey")
+    sync.add_argument("--concurrency", type=int, metavar="N", help="scopes in flight (default 4)")
+    _common_options(sync)
+
+    ls = sub.add_parser("ls", help="list what is stored locally (works offline)")
+    ls.add_argument("what", choices=["organizations", "fields", "surveys", "mosaics"])
+    ls.add_argument("--organization", metavar="ID")
+    ls.add_argument("--field", metavar="ID")
+    ls.add_argument("--survey", metavar="ID")
+    ls.add_argument("--json", action="store_true", help="print JSON using the API's field names")
+    _common_options(ls)
+
+    login = sub.add_parser("login", help="sign in and keep the token in the system keyring")
+    login.add_argument(
+        "--method", choices=["browser", "token", "password"], default="browser",
+        help="browser (OAuth, default), a pasted token, or legacy email and password",
+    )
+    _common_options(login)
+    logout = sub.add_parser("logout", help="revoke and forget the stored sign-in")
+    _common_options(logout)
+
+
+def _common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", metavar="URL", help="FieldAgent GraphQL URL")
+    parser.add_argument("--data-dir", metavar="DIR", help="where the local database lives")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+
+
+def run_command(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        if args.command == "sync":
+            return _sync(args)
+        if args.command == "ls":
+            return _ls(args)
+        if args.command in ("login", "logout"):
+            from app.account import cli_flows
+
+            server = config.resolve_server_url(args.server)
+            if args.command == "login":
+                return cli_flows.login(server, method=args.method)
+            return cli_flows.logout(server)
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        return EXIT_CANCELLED
+    raise AssertionError(f"unknown command {args.command}")
+
+
+def _fail(reason: str) -> None:
+    print(f"fielddesk: {reason}", file=sys.stderr)
+
+
+def _open_store(data_dir: str | None) -> Any:
+    from app.store import Store
+    from app.store.errors import StoreError
+
+    path = config.resolve_data_dir(data_dir) / "fielddesk.sqlite3"
+    try:
+        return Store.open(path)
+    except StoreError as error:
+        _fail(str(error))
+        return None
+
+
+# -- sync ---------------------------------------------------------------------------
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from app.api.client import FieldAgentClient
+    from app.api.errors import ApiError
+    from app.sync.engine import SyncEngine
+
+    server = config.resolve_server_url(args.server)
+    try:
+        token_provider = _token_provider(server)
+    except LookupError as error:
+        _fail(str(error))
+        return EXIT_SIGNED_OUT
+    store = _open_store(args.data_dir)
+    if store is None:
+        return EXIT_FAILED
+    scope = _scope_from(args)
+    engine = SyncEngine(
+        store=store,
+        client_factory=lambda: FieldAgentClient(server, token_provider),
+        concurrency=config.resolve_concurrency(args.concurrency),
+    )
+    reporter = _ProgressReporter(sys.stderr)
+    cancel = CancelToken()
+    try:
+        summary = engine.run(scope, cancel=cancel, on_event=reporter.on_event)
+    except ApiError as error:  # e.g. an http:// URL to a non-loopback host
+        _fail(error.user_message)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        cancel.cancel()
+        raise
+    finally:
+        reporter.close()
+        store.close()
+    _print_summary(summary)
+    return OUTCOME_EXIT[summary.outcome]
+
+
+def _scope_from(args: argparse.Namespace) -> SyncScope:
+    if args.organization:
+        return SyncScope(ScopeKind.ORGANIZATION, args.organization)
+    if args.field:
+        return SyncScope(ScopeKind.FIELD, args.field)
+    if args.survey:
+        return SyncScope(ScopeKind.SURVEY, args.survey)
+    return SyncScope.everything()
+
+
+def _token_provider(server: str) -> Any:
+    """FIELDDESK_TOKEN if set, else what `fielddesk login` stored in the keyring."""
+    from app.api.auth import StaticTokenProvider
+
+    token = os.environ.get("FIELDDESK_TOKEN")
+    if token:
+        return StaticTokenProvider(token)
+    try:
+        from app.account.session import stored_token_provider
+    except ImportError:
+        stored_token_provider = None
+    provider = stored_token_provider(server) if stored_token_provider else None
+    if provider is None:
+        raise LookupError("not signed in: run `fielddesk login` or set FIELDDESK_TOKEN")
+    return provider
+
+
+def _print_summary(summary: RunSummary) -> None:
+    stream = sys.stdout if summary.outcome is Outcome.COMPLETE else sys.stderr
+    print(
+        f"{summary.message} ({summary.upserted} received, {summary.deleted} deleted, "
+        f"{summary.requests} requests, {summary.bytes_received / 1e6:.1f} MB)",
+        file=stream,
+    )
+    for failure in summary.scope_failures:
+        print(f"  {failure.level} of {failure.scope_id}: {failure.message}", file=stream)
+    for error in summary.sync_errors[:20]:
+        print(f"  FieldAgent could not sync an item: {error.message} ({error.key})", file=stream)
+
+
+class _ProgressReporter:
+    """A one-line bar on a terminal; a line per level and a few per minute otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._tty = stream.isatty()
+        self._last_level: Level | None = None
+        self._drawn = False
+
+    def on_event(self, event: Progress | ChangeSet) -> None:
+        if not isinstance(event, Progress):
+            return
+        stage = _stage_label(event)
+        if self._tty:
+            width = 30
+            filled = int(width * (event.fraction or 0))
+            line = f"\r[{'#' * filled}{'.' * (width - filled)}] {stage:<60.60}"
+            self._stream.write(line)
+            self._stream.flush()
+            self._drawn = True
+        elif event.level != self._last_level:
+            print(stage, file=self._stream)
+        self._last_level = event.level
+
+    def close(self) -> None:
+        if self._drawn:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+def _stage_label(progress: Progress) -> str:
+    what = progress.level.value.capitalize()
+    where = f" in {progress.scope_label}" if progress.scope_label else ""
+    if progress.scopes_total > 1:
+        return f"{what}: {progress.scopes_done:,}/{progress.scopes_total:,} done{where}"
+    return f"{what}{where}: {progress.remaining_count:,} left"
+
+
+# -- ls -----------------------------------------------------------------------------
+
+
+def _ls(args: argparse.Namespace) -> int:
+    store = _open_store(args.data_dir)
+    if store is None:
+        return EXIT_FAILED
+    try:
+        rows = list(_rows(store, args))
+    finally:
+        store.close()
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        _print_table(rows)
+    return EXIT_OK
+
+
+def _rows(store: Any, args: argparse.Namespace) -> Iterable[dict[str, Any]]:
+    if args.what == "organizations":
+        for org in store.organizations():
+            yield {
+                "sentera_id": org.sentera_id,
+                "name": org.name,
+                "organization_type": org.organization_type,
+                "parent_organization_id": org.parent_organization_id,
+            }
+    elif args.what == "fields":
+        for f in store.fields(organization_id=args.organization):
+            yield {
+                "sentera_id": f.sentera_id,
+                "content_hash": f.content_hash,
+                "name": f.name,
+                "latitude": f.latitude,
+                "longitude": f.longitude,
+                "area": {"value": f.area_value, "unit": f.area_unit},
+                "organization": {"sentera_id": f.organization_sentera_id},
+            }
+    elif args.what == "surveys":
+        for s in store.surveys(field_id=args.field):
+            yield {
+                "sentera_id": s.sentera_id,
+                "content_hash": s.content_hash,
+                "name": s.name,
+                "color": s.color,
+                "start_time": s.start_time,
+                "end_time": s.end_time,
+                "field": {"sentera_id": s.field_sentera_id},
+            }
+    else:
+        yield from (_mosaic_json(m) for m in _mosaics(store, args))
+
+
+def _mosaics(store: Any, args: argparse.Namespace) -> Iterable[Any]:
+    from app.store.snapshots import MosaicQuery
+
+    if args.survey:
+        query = MosaicQuery(survey_id=args.survey)
+    elif args.field:
+        query = MosaicQuery(field_id=args.field)
+    elif args.organization:
+        query = MosaicQuery(organization_id=args.organization)
+    else:
+        query = MosaicQuery()
+    ids = store.mosaic_ids(query)
+    for start in range(0, len(ids), 2000):
+        yield from store.mosaics_by_id(ids[start : start + 2000])
+
+
+def _mosaic_json(m: Any) -> dict[str, Any]:
+    return {
+        "sentera_id": m.sentera_id,
+        "content_hash": m.content_hash,
+        "name": m.name,
+        "mosaic_type": m.mosaic_type,
+        "quality": m.quality,
+        "image_status": m.image_status,
+        "area": {"value": m.area_value, "unit": m.area_unit},
+        "captured_at": m.captured_at,
+        "images": {"total_count": m.image_count},
+        "is_from_sentera_sensor": m.is_from_sentera_sensor,
+        "released": m.released,
+        "message": m.message,
+        "created_at": m.created_at,
+        "created_by": {"sentera_id": m.created_by} if m.created_by else None,
+        "updated_at": m.updated_at,
+        "updated_by": {"sentera_id": m.updated_by} if m.updated_by else None,
+        "survey": {"sentera_id": m.survey_sentera_id},
+    }
+
+
+def _print_table(rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        print("(nothing stored locally; run `fielddesk sync`)")
+        return
+    for row in rows:
+        print(f"{row['sentera_id']}  {row.get('name', '')}")
+
+
+def version_line() -> str:
+    return f"FieldDesk {__version__}"
+
+
+def data_file(data_dir: str | None) -> Path:
+    return config.resolve_data_dir(data_dir) / "fielddesk.sqlite3"

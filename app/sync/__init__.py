@@ -1,0 +1,1 @@
+"""Synchronisation: the Qt-free engine and its Qt worker adapter."""

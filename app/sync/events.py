@@ -1,0 +1,114 @@
+"""What a sync run tells the outside world while it runs and when it ends.
+
+All events are frozen dataclasses: the engine emits them from its writer thread and
+the Qt worker forwards them to the UI thread unchanged.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from app.domain import ChangeSet, Level, SyncError
+
+__all__ = [
+    "CancelToken",
+    "ChangeSet",
+    "Outcome",
+    "Progress",
+    "RunSummary",
+    "ScopeFailure",
+    "SyncScope",
+]
+
+
+class CancelToken:
+    """A thread-safe cancel flag, checked between pages and before every commit."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; return True early if cancelled meanwhile."""
+        return self._event.wait(seconds)
+
+
+class ScopeKind(StrEnum):
+    ALL = "all"
+    ORGANIZATION = "organization"
+    FIELD = "field"
+    SURVEY = "survey"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncScope:
+    """What a run covers: everything, or one organization, field or survey (and below)."""
+
+    kind: ScopeKind = ScopeKind.ALL
+    sentera_id: str | None = None
+
+    @classmethod
+    def everything(cls) -> SyncScope:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A snapshot of a running sync, for a bar that fills and a stage label."""
+
+    level: Level
+    scope_id: str | None
+    scope_label: str  # e.g. "North Farm" — the parent whose children are syncing
+    remaining_count: int  # what the server said is left in this scope
+    items_done: int  # items applied so far in this run (all scopes)
+    scopes_done: int
+    scopes_total: int
+    requests: int
+    bytes_received: int
+    # 0..1 over the whole run (levels weighted by their usual cost), None before the
+    # first answer: enough for a bar that fills and never runs backwards.
+    fraction: float | None = None
+
+
+class Outcome(StrEnum):
+    COMPLETE = "complete"  # every scope's loop ended with remaining_count == 0
+    PARTIAL = "partial"  # some scopes failed; the others are synced
+    CANCELLED = "cancelled"  # the user cancelled; what was committed stays
+    INTERRUPTED = "interrupted"  # the network went away; resumes when it is back
+    SIGNED_OUT = "signed_out"  # auth failed and could not be refreshed
+    FAILED = "failed"  # nothing could be synced (store error, server refused, ...)
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeFailure:
+    level: Level
+    scope_id: str | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: int | None
+    scope: SyncScope
+    outcome: Outcome
+    message: str  # one line a user can read
+    upserted: int = 0
+    deleted: int = 0
+    requests: int = 0
+    bytes_received: int = 0
+    scope_failures: tuple[ScopeFailure, ...] = ()
+    sync_errors: tuple[SyncError, ...] = ()  # the server's `failed` entries in this run
+    inserted_counts: dict[str, int] = field(default_factory=dict)  # level -> count
+
+    @property
+    def up_to_date(self) -> bool:
+        """True only when every scope of the run completed and nothing failed."""
+        return self.outcome is Outcome.COMPLETE and not self.sync_errors

@@ -1,0 +1,38 @@
+"""When and how long to wait before asking the server again.
+
+Transient failures (network, timeouts, 5xx, 429) are retried with jittered exponential
+backoff, bounded both in attempts and in total waiting time; auth, GraphQL and protocol
+errors never are — asking again would give the same answer.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from app.api.errors import ApiError, RateLimited
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_total_delay: float = 120.0
+
+    def delay_before(self, attempt: int, error: ApiError, waited: float) -> float | None:
+        """Seconds to wait before attempt number `attempt + 1`, or None to give up.
+
+        `attempt` counts the attempts made so far (1 after the first failure) and
+        `waited` the seconds already spent waiting for this request.
+        """
+        if not error.retryable or attempt >= self.max_attempts:
+            return None
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            delay = min(float(error.retry_after), self.max_delay)
+        else:
+            # "Full jitter": spreads the retries of concurrent scopes apart.
+            delay = random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+        if waited + delay > self.max_total_delay:
+            return None
+        return delay
