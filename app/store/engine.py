@@ -1,0 +1,84 @@
+"""SQLAlchemy engines for the FieldDesk database, with every connection set up alike.
+
+Each new driver connection gets WAL (readers never wait for the writer), `synchronous=
+NORMAL` (durable at each checkpoint, safe against corruption in WAL mode), foreign keys
+(the cascades depend on them) and a busy timeout. The driver's own transaction handling is
+switched off and SQLAlchemy emits `BEGIN` itself (the recipe in SQLAlchemy's SQLite
+notes), so DDL in migrations is transactional and writers can take the write lock up
+front with `BEGIN IMMEDIATE` instead of failing to upgrade a read lock mid-transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Connection, Engine, create_engine, event
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from app.store.errors import translating
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+_WRITE_OPTION = "fielddesk_write"
+
+
+def create_store_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
+    """An engine on the SQLite file at `path`.
+
+    `foreign_keys=False` is only for migrations: rebuilding a parent table with foreign
+    keys on would cascade-delete its children. The migration checks the keys instead.
+    """
+    engine = create_engine(
+        URL.create("sqlite", database=str(path)),  # no parsing: "?" or "#" in a path is fine
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        pool_size=4,
+        max_overflow=8,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" listener emits BEGIN
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One write transaction holding the write lock from its start; commits on success."""
+    with translating(), engine.connect() as connection:
+        connection.execution_options(**{_WRITE_OPTION: True})
+        with connection.begin():
+            yield connection
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A short read: its statements see one consistent snapshot; nothing is written."""
+    with translating(), engine.connect() as connection:
+        yield connection
+
+
+def driver_connection(connection: Connection) -> sqlite3.Connection:
+    """The `sqlite3` connection under `connection`, for the executemany hot path."""
+    raw: Any = connection.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw

@@ -1,0 +1,1 @@
+"""Alembic migration environment of the FieldDesk database (run by `app.store.migrate`)."""

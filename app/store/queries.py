@@ -1,0 +1,110 @@
+"""What the mosaic list asks the store for, and the SQL that answers it.
+
+The list keeps only ids and loads rows lazily (`mosaics_by_id`), so a query returns
+sentera_ids in display order. Sorting by captured_at, name or updated_at within a survey
+walks an index (`survey_id, column`, with the rowid as the tie-break the index already
+holds), so even a survey of 100,000 mosaics comes back without a sort step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+
+from app.store.models import fields, mosaics, organizations, surveys
+
+
+class ScopeKind(StrEnum):
+    """What a sync run or a mosaic query covers (None/ALL: everything stored)."""
+
+    ALL = "all"
+    ORGANIZATION = "organization"
+    FIELD = "field"
+    SURVEY = "survey"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    kind: ScopeKind
+    sentera_id: str
+
+
+class MosaicSort(StrEnum):
+    CAPTURED_AT = "captured_at"
+    NAME = "name"
+    UPDATED_AT = "updated_at"
+    CREATED_AT = "created_at"
+    MOSAIC_TYPE = "mosaic_type"
+    QUALITY = "quality"
+    IMAGE_STATUS = "image_status"
+    AREA = "area_value"
+    IMAGE_COUNT = "image_count"
+
+
+@dataclass(frozen=True, slots=True)
+class MosaicQuery:
+    """A filtered, sorted view of the mosaics; empty filters match everything.
+
+    `text` matches name or message, case-insensitively (ASCII), as a substring.
+    `captured_from` / `captured_to` are ISO-8601 prefixes compared with the server's
+    `captured_at` text, both inclusive at the precision given: captured_to="2024-06-30"
+    includes the whole of that day.
+    """
+
+    scope: Scope | None = None
+    text: str = ""
+    mosaic_types: frozenset[str] = frozenset()
+    qualities: frozenset[str] = frozenset()
+    captured_from: str | None = None
+    captured_to: str | None = None
+    only_new: bool = False
+    sort: MosaicSort = MosaicSort.CAPTURED_AT
+    descending: bool = True
+
+
+def survey_ids_in_scope(scope: Scope) -> ColumnElement[bool]:
+    """A condition on `mosaics.survey_id` selecting the surveys inside `scope`."""
+    if scope.kind is ScopeKind.ALL:
+        return true()
+    if scope.kind is ScopeKind.SURVEY:
+        one = select(surveys.c.id).where(surveys.c.sentera_id == scope.sentera_id)
+        return mosaics.c.survey_id == one.scalar_subquery()
+    in_fields = select(surveys.c.id).join(fields, surveys.c.field_id == fields.c.id)
+    if scope.kind is ScopeKind.FIELD:
+        return mosaics.c.survey_id.in_(in_fields.where(fields.c.sentera_id == scope.sentera_id))
+    in_org = in_fields.join(organizations, fields.c.organization_id == organizations.c.id)
+    return mosaics.c.survey_id.in_(in_org.where(organizations.c.sentera_id == scope.sentera_id))
+
+
+def mosaic_ids_statement(query: MosaicQuery) -> Select[str]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.scope is not None:
+        conditions.append(survey_ids_in_scope(query.scope))
+    if query.text.strip():
+        pattern = "%" + _escape_like(query.text.strip()) + "%"
+        conditions.append(
+            or_(
+                mosaics.c.name.like(pattern, escape="\\"),
+                mosaics.c.message.like(pattern, escape="\\"),
+            )
+        )
+    if query.mosaic_types:
+        conditions.append(mosaics.c.mosaic_type.in_(sorted(query.mosaic_types)))
+    if query.qualities:
+        conditions.append(mosaics.c.quality.in_(sorted(query.qualities)))
+    if query.captured_from:
+        conditions.append(mosaics.c.captured_at >= query.captured_from)
+    if query.captured_to:
+        # Every text starting with the prefix sorts below prefix + DEL.
+        conditions.append(mosaics.c.captured_at < query.captured_to + "\x7f")
+    if query.only_new:
+        conditions.append(mosaics.c.viewed_at.is_(None))
+    column = mosaics.c[query.sort.value]
+    order = (column.desc(), mosaics.c.id.desc()) if query.descending else (column, mosaics.c.id)
+    return select(mosaics.c.sentera_id).where(and_(true(), *conditions)).order_by(*order)
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,177 @@
+"""Frozen records the read side returns: safe to hand to any thread, never ORM-bound.
+
+The catalogue levels above mosaics are returned as `app.domain` records; these add what
+only the local store knows: counts, "new" flags, sync state and bookkeeping.
+FieldDesk-made timestamps are timezone-aware UTC datetimes; server timestamps stay the
+ISO-8601 text the server sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from app.domain import Level
+
+
+class SyncState(StrEnum):
+    """How far a scope's local copy can be trusted, as the tree shows it."""
+
+    SYNCED = "synced"  # the last sync of the scope completed, with no failed items
+    WITH_ERRORS = "with_errors"  # completed, but the server reported failed items
+    PARTIAL = "partial"  # started but not completed (cancelled, failed, interrupted)
+    NEVER = "never_synced"
+
+
+class RunOutcome(StrEnum):
+    RUNNING = "running"
+    COMPLETE = "complete"
+    PARTIAL = "partial"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    # Still "running" when the store was next opened: FieldDesk stopped mid-run.
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True, slots=True)
+class MosaicSnapshot:
+    """Every field of `app.domain.Mosaic`, plus what the local copy adds."""
+
+    sentera_id: str
+    content_hash: str
+    survey_sentera_id: str
+    name: str
+    mosaic_type: str
+    quality: str
+    image_status: str
+    area_value: float | None
+    area_unit: str | None
+    captured_at: str
+    image_count: int
+    is_from_sentera_sensor: bool
+    released: bool
+    message: str | None
+    created_at: str
+    created_by: str | None
+    updated_at: str
+    updated_by: str | None
+    first_seen_at: datetime
+    is_new: bool  # not viewed yet
+
+
+@dataclass(frozen=True, slots=True)
+class MosaicDetail:
+    mosaic: MosaicSnapshot
+    survey_name: str
+    field_sentera_id: str
+    field_name: str
+    organization_sentera_id: str
+    organization_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRow:
+    """A field in the catalogue tree."""
+
+    sentera_id: str
+    organization_sentera_id: str
+    name: str
+    farm: str | None
+    grower: str | None
+    active: bool
+    survey_count: int
+    sync_state: SyncState  # of the field's survey list
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyRow:
+    """A survey in the catalogue tree, with its mosaic counts and sync state."""
+
+    sentera_id: str
+    field_sentera_id: str
+    name: str
+    start_time: str
+    end_time: str
+    mosaic_count: int
+    new_mosaic_count: int
+    sync_state: SyncState  # of the survey's mosaics
+    last_full_sync_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TreeCounts:
+    surveys_per_field: Mapping[str, int]
+    mosaics_per_survey: Mapping[str, int]
+    new_mosaics_per_survey: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class LevelCounts:
+    organizations: int
+    fields: int
+    surveys: int
+    mosaics: int
+    new_mosaics: int
+
+
+@dataclass(frozen=True, slots=True)
+class FilterValues:
+    """Distinct values present locally, for the filter combo boxes."""
+
+    mosaic_types: tuple[str, ...]
+    qualities: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeStateSnapshot:
+    level: Level
+    scope_id: str | None  # None for the organization list
+    last_full_sync_at: datetime | None
+    last_attempt_at: datetime | None
+    last_run_complete: bool
+    last_error: str | None
+    last_run_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncErrorRecord:
+    """A `failed` entry the server reported for a scope, as stored."""
+
+    level: Level
+    scope_id: str | None
+    run_id: int | None
+    key: str
+    message: str
+    code: str | None
+    reason: str | None
+    details_json: str | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RunSnapshot:
+    id: int
+    scope_kind: str
+    scope_id: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: RunOutcome | str  # a str only for a value written by a newer FieldDesk
+    upserted: int
+    deleted: int
+    failed: int
+    requests: int
+    bytes: int
+    message: str | None
+
+
+def parse_time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def parse_outcome(value: str) -> RunOutcome | str:
+    try:
+        return RunOutcome(value)
+    except ValueError:
+        return value
