@@ -1,0 +1,180 @@
+"""Fault injection: make the simulator misbehave on demand, per query or per request.
+
+    sim.faults.add("http_status", status=503, query="sync_mosaics", times=2)
+    sim.faults.add("expire_token", after=2)          # the 3rd GraphQL call gets a 401
+    fielddesk-sim --fault sync_mosaics:http_status:503:times=2
+
+A fault matches a request when its `query` is one of the request's GraphQL root fields
+or its endpoint name ("oauth_token", "files", ...), or, with `query=None`, any GraphQL
+request; and, if `scope_id` is set, when the request's scope argument is that id. It
+lets `after` matching requests through, then fires on the next `times` ones (None =
+forever). Several faults may fire on one request (e.g. latency plus a 503).
+
+Kinds and their parameters:
+- latency (seconds): answer late.
+- http_status (status 500/502/503, message): an error page instead of the answer.
+- rate_limit (retry_after): HTTP 429 with a Retry-After header.
+- close_connection: send the headers and half the body, then drop the connection.
+- truncated_body: a complete HTTP response whose JSON is cut in half.
+- non_json: HTTP 200 with an HTML page.
+- graphql_error (message, code): HTTP 200 with `errors` and `data: null`.
+- missing_field (field): drop a required key from the first item of the page (or from
+  the result itself, e.g. "remaining_count").
+- expire_token (invalidate): HTTP 401 as if the token had expired; with invalidate=True
+  the token really stops working until the client refreshes.
+- trickle (chunks, interval): the body in `chunks` pieces, `interval` seconds apart.
+- stuck_remaining: always the first page and a remaining_count that never shrinks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import Any
+
+
+class FaultKind(StrEnum):
+    LATENCY = "latency"
+    HTTP_STATUS = "http_status"
+    RATE_LIMIT = "rate_limit"
+    CLOSE_CONNECTION = "close_connection"
+    TRUNCATED_BODY = "truncated_body"
+    NON_JSON = "non_json"
+    GRAPHQL_ERROR = "graphql_error"
+    MISSING_FIELD = "missing_field"
+    EXPIRE_TOKEN = "expire_token"
+    TRICKLE = "trickle"
+    STUCK_REMAINING = "stuck_remaining"
+
+
+# The parameter a bare value on the command line sets, per kind.
+_POSITIONAL = {
+    FaultKind.LATENCY: "seconds",
+    FaultKind.HTTP_STATUS: "status",
+    FaultKind.RATE_LIMIT: "retry_after",
+    FaultKind.GRAPHQL_ERROR: "message",
+    FaultKind.MISSING_FIELD: "field",
+    FaultKind.TRICKLE: "interval",
+}
+
+
+@dataclass(slots=True)
+class Fault:
+    kind: FaultKind
+    query: str | None = None
+    scope_id: str | None = None
+    after: int = 0
+    times: int | None = 1
+    seconds: float = 1.0
+    status: int = 503
+    message: str = "Internal server error"
+    code: str = "INTERNAL_SERVER_ERROR"
+    retry_after: int = 1
+    field: str = "content_hash"
+    invalidate: bool = False
+    chunks: int = 10
+    interval: float = 0.2
+    seen: int = 0  # matching requests so far
+    fired: int = 0  # times it fired so far
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
+
+_PARAMS = {f.name: f.type for f in fields(Fault)}
+
+
+class FaultInjector:
+    """The list of armed faults; thread-safe (tests arm, the server consumes)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(
+        self,
+        kind: str,
+        *,
+        query: str | None = None,
+        scope_id: str | None = None,
+        after: int = 0,
+        times: int | None = 1,
+        **params: Any,
+    ) -> Fault:
+        unknown = set(params) - (set(_PARAMS) - {"kind", "seen", "fired"})
+        if unknown:
+            raise TypeError(f"unknown fault parameter(s) {sorted(unknown)}")
+        fault = Fault(
+            FaultKind(kind), query=query, scope_id=scope_id, after=after, times=times, **params
+        )
+        if fault.kind is FaultKind.HTTP_STATUS and not 400 <= fault.status <= 599:
+            raise ValueError("http_status needs a 4xx or 5xx status")
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def active(self) -> list[Fault]:
+        with self._lock:
+            return [f for f in self._faults if not f.exhausted]
+
+    def take(self, names: Sequence[str], scope_id: str | None, *, graphql: bool) -> list[Fault]:
+        """Count this request against every matching fault; return those that fire."""
+        firing = []
+        with self._lock:
+            for fault in self._faults:
+                if fault.exhausted:
+                    continue
+                if fault.query is None and not graphql:
+                    continue
+                if fault.query is not None and fault.query not in names:
+                    continue
+                if fault.scope_id is not None and fault.scope_id != scope_id:
+                    continue
+                fault.seen += 1
+                if fault.seen > fault.after:
+                    fault.fired += 1
+                    firing.append(fault)
+        return firing
+
+    def add_spec(self, spec: str) -> Fault:
+        """Arm a fault from `[query:]kind[:value][:name=value...]` (the CLI's --fault)."""
+        parts = spec.split(":")
+        query: str | None = None
+        if parts[0] not in FaultKind.__members__.values():
+            query = parts.pop(0)
+            query = None if query in ("", "*", "any") else query
+        if not parts:
+            raise ValueError(f"fault {spec!r} names no kind")
+        kind = FaultKind(parts.pop(0))
+        values: dict[str, Any] = {}
+        for part in parts:
+            name, sep, text = part.partition("=")
+            if not sep:
+                name, text = _POSITIONAL.get(kind, ""), part
+                if not name:
+                    raise ValueError(f"fault {kind} takes no bare value ({part!r})")
+            values[name] = _convert(name, text)
+        query = values.pop("query", query)
+        return self.add(kind, query=query, **values)
+
+
+def _convert(name: str, text: str) -> Any:
+    if name not in _PARAMS:
+        raise ValueError(f"unknown fault parameter {name!r}")
+    kind = str(_PARAMS[name])
+    if text.lower() in ("none", "forever") and "None" in kind:
+        return None
+    if kind.startswith("int"):
+        return int(text)
+    if kind.startswith("float"):
+        return float(text)
+    if kind == "bool":
+        return text.lower() in ("1", "true", "yes")
+    return text
