@@ -286,14 +286,14 @@ def _rows(store: Any, args: argparse.Namespace) -> Iterable[dict[str, Any]]:
 
 
 def _mosaics(store: Any, args: argparse.Namespace) -> Iterable[Any]:
-    from app.store.snapshots import MosaicQuery
+    from app.store.queries import MosaicQuery, Scope
 
     if args.survey:
-        query = MosaicQuery(survey_id=args.survey)
+        query = MosaicQuery(scope=Scope(ScopeKind.SURVEY, args.survey))
     elif args.field:
-        query = MosaicQuery(field_id=args.field)
+        query = MosaicQuery(scope=Scope(ScopeKind.FIELD, args.field))
     elif args.organization:
-        query = MosaicQuery(organization_id=args.organization)
+        query = MosaicQuery(scope=Scope(ScopeKind.ORGANIZATION, args.organization))
     else:
         query = MosaicQuery()
     ids = store.mosaic_ids(query)

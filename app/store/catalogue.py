@@ -100,7 +100,10 @@ SPECS: dict[Level, LevelSpec] = {
     Level.MOSAICS: _spec(Mosaic, mosaics, surveys, "survey_id", "survey_sentera_id", "survey"),
 }
 
-ORG_IDS_SQL = "SELECT sentera_id FROM organizations"
+# Organizations carry no content hash, so changes are found by comparing values.
+ORG_VALUES_SQL = (
+    "SELECT sentera_id, name, organization_type, parent_organization_id FROM organizations"
+)
 ORG_UPSERT_SQL = (
     "INSERT INTO organizations (sentera_id, name, organization_type, parent_organization_id, "
     "first_seen_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (sentera_id) DO UPDATE SET "

@@ -31,6 +31,7 @@ class RunOutcome(StrEnum):
     PARTIAL = "partial"
     CANCELLED = "cancelled"
     FAILED = "failed"
+    SIGNED_OUT = "signed_out"  # stopped because the sign-in expired and could not be renewed
     # Still "running" when the store was next opened: FieldDesk stopped mid-run.
     INTERRUPTED = "interrupted"
 

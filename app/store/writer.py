@@ -65,19 +65,26 @@ class StoreWriter:
         now = utc_now_text()
         with write_transaction(self._engine) as connection:
             cursor = driver_connection(connection).cursor()
-            before = {row[0] for row in cursor.execute(cat.ORG_IDS_SQL)}
+            stored = {row[0]: tuple(row[1:]) for row in cursor.execute(cat.ORG_VALUES_SQL)}
+            before = set(stored)
             listed = {org.sentera_id for org in orgs}
             removed = cat.Removed()
             if complete and before - listed:
                 removed = cat.delete_organizations(cursor, sorted(before - listed))
-            cursor.executemany(cat.ORG_UPSERT_SQL, [cat.org_values(org, now) for org in orgs])
+            changed = [
+                org
+                for org in orgs
+                if stored.get(org.sentera_id)
+                != (org.name, org.organization_type, org.parent_organization_id)
+            ]
+            cursor.executemany(cat.ORG_UPSERT_SQL, [cat.org_values(org, now) for org in changed])
             cat.record_scope(cursor, Level.ORGANIZATIONS, "", run_id, complete=complete, now=now)
         log.debug("Applied %d organizations (complete=%s)", len(orgs), complete)
         return ChangeSet(
             level=Level.ORGANIZATIONS,
             scope_id=None,
             inserted=frozenset(listed - before),
-            updated=frozenset(listed & before),
+            updated=frozenset(org.sentera_id for org in changed) & before,
             deleted=frozenset(removed.deleted),
             cascaded_surveys=frozenset(removed.surveys),
             cascaded_mosaics=frozenset(removed.mosaics),

@@ -33,7 +33,7 @@ from app.api.client import FieldAgentClient
 from app.api.errors import ApiError, AuthError, NetworkError, RequestTimeout
 from app.domain import ChangeSet, Level, Organization, SyncError, SyncPage
 from app.store import Store
-from app.store.errors import StoreError
+from app.store.errors import StoreError, UnknownScopeError
 from app.sync.events import (
     CancelToken,
     Outcome,
@@ -237,6 +237,8 @@ class _Run:
             return
         try:
             reply.set_result(task())
+        except UnknownScopeError as error:  # the parent went away: this scope only
+            reply.set_exception(error)
         except StoreError as error:
             self.stop = RunStopped(
                 Outcome.FAILED, f"The local database cannot be written: {error}"
@@ -274,8 +276,8 @@ class _Run:
                 "Interrupted: FieldAgent could not be reached. "
                 "Sync will continue where it stopped when the connection is back.",
             )
-        elif isinstance(error, ApiError | ScopeStalled):
-            message = error.user_message if isinstance(error, ApiError) else str(error)
+        elif isinstance(error, ApiError | ScopeStalled | UnknownScopeError):
+            message = error.user_message if isinstance(error, ApiError | ScopeStalled) else str(error)
             log.warning("%s sync of %s failed: %s", level, scope_id, message)
             self.failures.append(ScopeFailure(level, scope_id, message))
             self._record_scope_failure(level, scope_id, message)
@@ -294,7 +296,7 @@ class _Run:
     def cancel_in_flight(self) -> None:
         """Abort requests still on the wire, so cancel and stop take effect now."""
         if self.client is not None:
-            self.client.abort()
+            self.client.close()
 
     # -- the fetcher side (pool threads) ----------------------------------------------
 
@@ -367,10 +369,19 @@ class _Run:
 
     def _apply(self, level: Level, scope_id: str, page: SyncPage[Any], complete: bool) -> ChangeSet:
         """Writer thread: commit one page, unless the run was cancelled meanwhile."""
-        if self.cancel.cancelled:
-            raise Cancelled
+
+        def still_wanted() -> None:  # runs inside the transaction, just before COMMIT
+            if self.cancel.cancelled:
+                raise Cancelled
+
+        still_wanted()
         changes = self.store.apply_page(
-            level, scope_id, page, scope_complete=complete, run_id=self.run_id
+            level,
+            scope_id,
+            page,
+            scope_complete=complete,
+            run_id=self.run_id,
+            before_commit=still_wanted,
         )
         self.counters.upserted += len(page.upserted)
         self.counters.deleted += len(page.deleted)

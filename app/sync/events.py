@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from app.domain import ChangeSet, Level, SyncError
+from app.store.queries import ScopeKind
 
 __all__ = [
     "CancelToken",
@@ -19,6 +20,7 @@ __all__ = [
     "Progress",
     "RunSummary",
     "ScopeFailure",
+    "ScopeKind",
     "SyncScope",
 ]
 
@@ -39,13 +41,6 @@ class CancelToken:
     def wait(self, seconds: float) -> bool:
         """Sleep up to `seconds`; return True early if cancelled meanwhile."""
         return self._event.wait(seconds)
-
-
-class ScopeKind(StrEnum):
-    ALL = "all"
-    ORGANIZATION = "organization"
-    FIELD = "field"
-    SURVEY = "survey"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,201 @@
+"""The only Qt glue for sync: runs the plain engine on a QThread and re-emits its events.
+
+Shape (see STYLE.md 2–4):
+
+    SyncController (UI thread)            SyncWorker (its own QThread)
+      start(scope) ── _run_requested ──►   run(scope): engine.run(...) blocks here
+      cancel() ──► CancelToken.cancel()    on_event ─► progress / changes signals
+      finished ◄── queued ──────────────   finished(RunSummary) ─► thread.quit
+                                           thread.finished ─► deleteLater (both)
+
+Cancelling sets the thread-safe token directly: the worker's thread is busy inside
+`engine.run`, so a queued `cancel()` slot would only run after the sync had ended.
+Signals carry the engine's frozen dataclasses unchanged; the worker never touches widgets.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from app.domain import ChangeSet
+from app.sync.events import CancelToken, Outcome, Progress, RunSummary, SyncScope
+
+log = logging.getLogger(__name__)
+
+# Progress is a display concern: ten updates a second is plenty, and sparing the
+# UI thread thousands of label updates keeps it responsive during big syncs.
+PROGRESS_INTERVAL_S = 0.1
+
+
+class SyncRunner(Protocol):
+    """What the worker needs from the engine (`app.sync.engine.SyncEngine` satisfies it)."""
+
+    def run(
+        self,
+        scope: SyncScope,
+        *,
+        cancel: CancelToken,
+        on_event: Callable[[Progress | ChangeSet], None],
+    ) -> RunSummary: ...
+
+
+RunnerFactory = Callable[[], SyncRunner]
+
+
+class SyncWorker(QObject):
+    """Runs one sync on the thread it was moved to and reports through signals."""
+
+    progress = Signal(object)  # Progress
+    changes = Signal(object)  # ChangeSet
+    finished = Signal(object)  # RunSummary
+
+    def __init__(self, runner_factory: RunnerFactory, cancel: CancelToken) -> None:
+        super().__init__()
+        self._runner_factory = runner_factory
+        self._cancel = cancel
+        self._last_progress_at = 0.0
+        self._pending_progress: Progress | None = None
+
+    @Slot(object)
+    def run(self, scope: SyncScope) -> None:
+        log.debug("sync worker starting %s", scope)
+        try:
+            # Built here so anything thread-bound the engine creates belongs to this thread.
+            runner = self._runner_factory()
+            summary = runner.run(scope, cancel=self._cancel, on_event=self._on_event)
+        except Exception:
+            # A bug, not an expected failure (the engine turns those into outcomes): log it
+            # with its traceback and still end the run so the window does not hang.
+            log.exception("sync run crashed")
+            summary = RunSummary(
+                run_id=None,
+                scope=scope,
+                outcome=Outcome.FAILED,
+                message="Sync stopped because of an internal error; see the log for details.",
+            )
+        self._flush_progress()
+        log.debug("sync worker finished: %s", summary.outcome)
+        self.finished.emit(summary)
+
+    def _on_event(self, event: Progress | ChangeSet) -> None:
+        if isinstance(event, ChangeSet):
+            if not event.empty:
+                self.changes.emit(event)
+            return
+        now = time.monotonic()
+        self._pending_progress = event
+        if now - self._last_progress_at >= PROGRESS_INTERVAL_S:
+            self._flush_progress()
+
+    def _flush_progress(self) -> None:
+        if self._pending_progress is not None:
+            self._last_progress_at = time.monotonic()
+            self.progress.emit(self._pending_progress)
+            self._pending_progress = None
+
+
+class SyncController(QObject):
+    """Owns the worker thread; at most one run at a time.
+
+    The window talks only to this object: `start(scope)` (returns False while a run is
+    going), `cancel()`, `is_running`, and the forwarded signals.
+    """
+
+    started = Signal(object)  # SyncScope
+    progress = Signal(object)  # Progress
+    changes = Signal(object)  # ChangeSet
+    finished = Signal(object)  # RunSummary
+    running_changed = Signal(bool)
+    _run_requested = Signal(object)  # SyncScope, delivered to the worker's thread
+
+    def __init__(self, runner_factory: RunnerFactory, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner_factory = runner_factory
+        self._thread: QThread | None = None
+        self._worker: SyncWorker | None = None
+        # Threads whose run has ended but that may still be unwinding: we keep them
+        # referenced until QThread.finished, so Python never destroys a running thread.
+        self._retiring: list[tuple[QThread, SyncWorker]] = []
+        self._cancel: CancelToken | None = None
+        self._scope: SyncScope | None = None
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def scope(self) -> SyncScope | None:
+        """The scope of the run in progress, if any."""
+        return self._scope if self.is_running else None
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel is not None and self._cancel.cancelled
+
+    def start(self, scope: SyncScope) -> bool:
+        if self._thread is not None:
+            log.debug("sync already running; ignoring start(%s)", scope)
+            return False
+        self._cancel = CancelToken()
+        self._scope = scope
+        thread = QThread()
+        thread.setObjectName("fielddesk-sync")
+        worker = SyncWorker(self._runner_factory, self._cancel)
+        worker.moveToThread(thread)
+        self._run_requested.connect(worker.run)
+        worker.progress.connect(self.progress)
+        worker.changes.connect(self.changes)
+        worker.finished.connect(self._on_worker_finished)
+        # Direct: QThread.quit is thread-safe, and a queued call would never arrive while
+        # shutdown() blocks the UI thread in wait().
+        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        thread.finished.connect(worker.deleteLater)
+        thread.finished.connect(self._on_thread_finished)
+        self._thread, self._worker = thread, worker
+        thread.start()
+        self._run_requested.emit(scope)
+        # Later starts must not reach this worker again.
+        self._run_requested.disconnect(worker.run)
+        self.running_changed.emit(True)
+        self.started.emit(scope)
+        return True
+
+    def cancel(self) -> None:
+        """Ask the running sync to stop after the page in flight; returns at once."""
+        if self._cancel is not None and not self._cancel.cancelled:
+            log.debug("sync cancel requested")
+            self._cancel.cancel()
+
+    def shutdown(self, timeout_ms: int = 15000) -> bool:
+        """Cancel and wait for the worker thread (window closing). True if it stopped."""
+        thread = self._thread
+        if thread is None:
+            return True
+        self.cancel()
+        stopped = thread.wait(timeout_ms)
+        if not stopped:
+            log.warning("sync thread did not stop within %d ms", timeout_ms)
+        return stopped
+
+    @Slot(object)
+    def _on_worker_finished(self, summary: RunSummary) -> None:
+        if self._thread is not None and self._worker is not None:
+            self._retiring.append((self._thread, self._worker))
+        self._thread = None
+        self._worker = None
+        self.running_changed.emit(False)
+        self.finished.emit(summary)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        for entry in list(self._retiring):
+            thread, _worker = entry
+            if thread.isFinished():
+                thread.wait()
+                thread.deleteLater()
+                self._retiring.remove(entry)
