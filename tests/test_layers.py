@@ -5,7 +5,15 @@ import sys
 
 import pytest
 
-CORE_MODULES = ["app.domain", "app.api", "app.store", "app.sync.engine", "app.simulator"]
+CORE_MODULES = [
+    "app.domain",
+    "app.api",
+    "app.store",
+    "app.sync.engine",
+    "app.simulator",
+    "app.account",
+    "app.cli",
+]
 
 
 @pytest.mark.parametrize("module", CORE_MODULES)

@@ -1,0 +1,184 @@
+"""The FieldAgent GraphQL client: one call per method, one long-lived connection pool.
+
+A client is created once per sync worker and shared by the scopes it runs
+concurrently (httpx's pool is thread-safe; the client keeps no per-request state).
+It sends each request once: transient failures surface as retryable `ApiError`s and
+the sync engine decides whether and when to ask again. The one exception is a
+rejected token, which is refreshed through the token provider and retried once.
+
+Query documents come from `resources/queries`; ids and hashes travel only as
+GraphQL variables, and the token only in the `Authorization` header. Pages carry
+`response_bytes`: what came over the wire (compressed, when the server gzips).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from app.api.auth import TokenProvider
+from app.api.errors import AuthError
+from app.api.parse import (
+    decode_envelope,
+    parse_organizations,
+    parse_sync_fields,
+    parse_sync_mosaics,
+    parse_sync_surveys,
+    parse_user,
+)
+from app.api.resources import load_query
+from app.api.transport import check_server_url, error_for_status, make_http_client, transport_error
+from app.domain import Field, Mosaic, OrganizationPage, Survey, SyncPage
+
+__all__ = ["FieldAgentClient"]
+
+log = logging.getLogger(__name__)
+
+_OPERATION = re.compile(r"^\s*query\s+(\w+)", re.MULTILINE)
+
+
+class FieldAgentClient:
+    """Typed access to the queries FieldDesk uses; see `app.api.errors` for failures."""
+
+    def __init__(
+        self,
+        graphql_url: str,
+        token_provider: TokenProvider,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout | None = None,
+        user_agent: str | None = None,
+    ) -> None:
+        self._url = check_server_url(graphql_url)
+        self._tokens = token_provider
+        self._http = make_http_client(transport=transport, timeout=timeout, agent=user_agent)
+
+    @property
+    def graphql_url(self) -> str:
+        return str(self._url)
+
+    # -- queries ------------------------------------------------------------------------
+
+    def organizations(self, page: int = 1, page_size: int = 100) -> OrganizationPage:
+        variables = {"page": page, "page_size": page_size}
+        data, size = self._query("organizations", variables, scope=None, hashes=0)
+        return parse_organizations(data, size)
+
+    def sync_fields(
+        self, organization_sentera_id: str, content_hashes: Iterable[str]
+    ) -> SyncPage[Field]:
+        hashes = list(content_hashes)
+        variables = {"organization_sentera_id": organization_sentera_id, "content_hashes": hashes}
+        data, size = self._query(
+            "sync_fields", variables, scope=organization_sentera_id, hashes=len(hashes)
+        )
+        return parse_sync_fields(data, size)
+
+    def sync_surveys(
+        self, field_sentera_id: str, content_hashes: Iterable[str]
+    ) -> SyncPage[Survey]:
+        hashes = list(content_hashes)
+        variables = {"field_sentera_id": field_sentera_id, "content_hashes": hashes}
+        data, size = self._query(
+            "sync_surveys", variables, scope=field_sentera_id, hashes=len(hashes)
+        )
+        return parse_sync_surveys(data, size)
+
+    def sync_mosaics(
+        self, survey_sentera_id: str, content_hashes: Iterable[str]
+    ) -> SyncPage[Mosaic]:
+        hashes = list(content_hashes)
+        variables = {"survey_sentera_id": survey_sentera_id, "content_hashes": hashes}
+        data, size = self._query(
+            "sync_mosaics", variables, scope=survey_sentera_id, hashes=len(hashes)
+        )
+        return parse_sync_mosaics(data, size)
+
+    def current_user(self) -> dict[str, str | None]:
+        """`{"sentera_id", "email"}` of the signed-in user: a cheap authenticated probe."""
+        data, _ = self._query("user", {}, scope=None, hashes=0)
+        return parse_user(data)
+
+    # -- lifetime -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> FieldAgentClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- one request, plus one retry after a token refresh ------------------------------
+
+    def _query(
+        self, name: str, variables: dict[str, Any], *, scope: str | None, hashes: int
+    ) -> tuple[dict[str, Any], int]:
+        document = load_query(name)
+        match = _OPERATION.search(document)
+        payload: dict[str, Any] = {"query": document, "variables": variables}
+        if match:
+            payload["operationName"] = match.group(1)
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        token = self._tokens.access_token()
+        try:
+            return self._exchange(name, body, token, scope=scope, hashes=hashes)
+        except AuthError as exc:
+            if not exc.token_rejected:
+                raise
+            log.info("%s: the server rejected the access token; refreshing it once", name)
+        token = self._tokens.refresh_after_unauthorized(token)
+        try:
+            return self._exchange(name, body, token, scope=scope, hashes=hashes)
+        except AuthError as exc:
+            if not exc.token_rejected:
+                raise
+            raise AuthError(
+                f"{name}: token rejected again after a refresh", status=exc.status
+            ) from None
+
+    def _exchange(
+        self, name: str, body: bytes, token: str, *, scope: str | None, hashes: int
+    ) -> tuple[dict[str, Any], int]:
+        what = f"{name} at {self._url.host}"
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        started = time.perf_counter()
+        try:
+            response = self._http.post(self._url, content=body, headers=headers)
+        except httpx.RequestError as exc:
+            error = transport_error(exc, what)
+            log.debug(
+                "%s scope=%s hashes=%d failed after %.0f ms: %s",
+                name,
+                scope,
+                hashes,
+                (time.perf_counter() - started) * 1000,
+                error,
+            )
+            raise error from exc
+        size = response.num_bytes_downloaded
+        log.debug(
+            "%s scope=%s hashes=%d -> HTTP %d, %d bytes in %.0f ms",
+            name,
+            scope,
+            hashes,
+            response.status_code,
+            size,
+            (time.perf_counter() - started) * 1000,
+        )
+        if response.status_code != 200:
+            raise error_for_status(response, what, scrub=token)
+        return decode_envelope(response.content, scrub=token), size

@@ -1,0 +1,182 @@
+"""HTTP plumbing shared by the GraphQL client and the OAuth helpers.
+
+One place decides which server URLs are acceptable (HTTPS, or plain HTTP on loopback
+only), how the `httpx.Client` is configured (timeouts, User-Agent, TLS verification,
+no redirects) and how transport failures and HTTP statuses map onto the error tree.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import json
+import logging
+import platform
+import ssl
+import time
+
+import httpx
+
+from app import APP_NAME, __version__
+from app.api.errors import (
+    ApiError,
+    AuthError,
+    InvalidServerUrl,
+    NetworkError,
+    ProtocolError,
+    RateLimited,
+    RequestRejected,
+    RequestTimeout,
+    ServerError,
+)
+from app.api.parse import graphql_error
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "check_server_url",
+    "error_for_status",
+    "make_http_client",
+    "transport_error",
+    "user_agent",
+]
+
+# Stalls, not total time, are what we time out on: `read` is the longest silence
+# tolerated while a large page is produced and streamed.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=30.0, pool=30.0)
+
+
+def user_agent() -> str:
+    system = f"{platform.system()} {platform.release()}".strip() or "unknown"
+    return f"{APP_NAME}/{__version__} ({system}; Python {platform.python_version()})"
+
+
+def quiet_http_loggers() -> None:
+    """Keep httpx/httpcore at WARNING unless someone configured them for debugging."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_server_url(url: str) -> httpx.URL:
+    """The URL, if FieldDesk may send credentials to it; InvalidServerUrl otherwise."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise InvalidServerUrl(f"not a valid URL: {exc}") from None
+    if not parsed.host:
+        raise InvalidServerUrl("the server URL has no host")
+    if parsed.scheme == "https":
+        return parsed
+    if parsed.scheme == "http" and is_loopback(parsed.host):
+        return parsed
+    raise InvalidServerUrl(f"refusing {parsed.scheme}:// for {parsed.host}: HTTPS is required")
+
+
+def make_http_client(
+    *,
+    transport: httpx.BaseTransport | None = None,
+    timeout: httpx.Timeout | None = None,
+    agent: str | None = None,
+) -> httpx.Client:
+    """A long-lived client: keep-alive pool, gzip, verified TLS, never follows redirects.
+
+    Redirects are refused so a credentialed request can never be bounced to another
+    host or down to plain HTTP.
+    """
+    quiet_http_loggers()
+    return httpx.Client(
+        transport=transport,
+        timeout=timeout or DEFAULT_TIMEOUT,
+        verify=True,
+        follow_redirects=False,
+        headers={
+            "User-Agent": agent or user_agent(),
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip",
+        },
+    )
+
+
+def transport_error(exc: httpx.RequestError, what: str) -> ApiError:
+    """Map an httpx failure (no usable response) onto the error tree."""
+    detail = f"{what}: {type(exc).__name__}: {exc}"
+    if isinstance(exc, httpx.TimeoutException):
+        return RequestTimeout(f"timed out ({detail})")
+    if isinstance(exc, httpx.DecodingError):
+        return ProtocolError(f"compressed body is damaged ({detail})", kind="truncated")
+    if isinstance(exc, httpx.ConnectError) and _caused_by_tls(exc):
+        return NetworkError(
+            f"TLS failure ({detail})",
+            retryable=False,
+            user_message=(
+                "The server's security certificate could not be verified. "
+                "Check the server address, or your network may be intercepting connections."
+            ),
+        )
+    if isinstance(exc, httpx.ConnectError):
+        return NetworkError(f"could not connect ({detail})")
+    return NetworkError(f"connection lost ({detail})")
+
+
+def _caused_by_tls(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """`Retry-After` as seconds from now: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def error_for_status(response: httpx.Response, what: str, *, scrub: str | None = None) -> ApiError:
+    """The error a non-200 response stands for. The body must have been read."""
+    status = response.status_code
+    detail = f"{what}: HTTP {status}"
+    if status == 401:
+        return AuthError(f"token rejected ({detail})", status=401, token_rejected=True)
+    if status == 403:
+        return AuthError(f"forbidden ({detail})", status=403, signed_out=False)
+    if status == 408:
+        return RequestTimeout(f"server timed out waiting ({detail})")
+    if status == 429:
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        return RateLimited(f"rate limited ({detail})", retry_after=retry_after)
+    if status >= 500:
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        return ServerError(f"server error ({detail})", status=status, retry_after=retry_after)
+    if status in (400, 422):
+        # GraphQL servers answer 400 to documents they cannot run; that is a GraphQL error.
+        try:
+            errors = json.loads(response.content).get("errors")
+        except (ValueError, AttributeError):
+            errors = None
+        if errors:
+            return graphql_error(errors, scrub=scrub)
+    return RequestRejected(f"unexpected status ({detail})", status=status)

@@ -1,0 +1,344 @@
+"""Response validation: every selected field present and typed, extras ignored."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from app.api import parse, records
+from app.api.errors import AuthError, GraphQLError, ProtocolError
+from app.domain import Deleted, Mosaic, SyncError
+from tests.api import payloads
+
+Parser = Callable[[dict[str, Any], int], Any]
+
+# (root, item factory, parser, spec) for each sync level.
+LEVELS = [
+    ("sync_fields", payloads.field, parse.parse_sync_fields, records.FIELD_SPEC),
+    ("sync_surveys", payloads.survey, parse.parse_sync_surveys, records.SURVEY_SPEC),
+    ("sync_mosaics", payloads.mosaic, parse.parse_sync_mosaics, records.MOSAIC_SPEC),
+]
+LEVEL_IDS = [level[0] for level in LEVELS]
+
+WRONG_VALUES = {
+    "str": 17,
+    "str?": 17,
+    "float": "12.5",
+    "int": 1.5,
+    "bool": "yes",
+    "obj": "x",
+    "obj?": ["x"],
+    "list": {},
+    "list?": "none",
+}
+
+
+def test_mosaic_page_becomes_flat_domain_records() -> None:
+    data = payloads.sync_page(
+        "sync_mosaics",
+        [payloads.mosaic(0), payloads.mosaic(1)],
+        remaining_count=7,
+        deleted=[{"sentera_id": "gone_MO_x", "content_hash": "old", "__typename": "Mosaic"}],
+    )
+    page = parse.parse_sync_mosaics(data, 1234)
+    assert page.remaining_count == 7
+    assert page.response_bytes == 1234
+    assert page.deleted == (Deleted("gone_MO_x", "old"),)
+    assert page.failed == ()
+    first = page.upserted[0]
+    assert first == Mosaic(
+        sentera_id="mos0_MO_x",
+        content_hash="hash/00000000000+",
+        survey_sentera_id="svy_CO_1",
+        name="Mosaic 0",
+        mosaic_type="RGB",
+        quality="FULL",
+        image_status="AVAILABLE",
+        area_value=12.5,
+        area_unit="ACRE",
+        captured_at="2024-04-30T15:00:00Z",
+        image_count=431,
+        is_from_sentera_sensor=True,
+        released=True,
+        message=None,
+        created_at="2024-05-01T10:00:00Z",
+        created_by="usr_US_1",
+        updated_at="2024-05-02T10:00:00Z",
+        updated_by=None,
+    )
+
+
+def test_field_numbers_sent_as_integers_become_floats() -> None:
+    page = parse.parse_sync_fields(payloads.sync_page("sync_fields", [payloads.field()]))
+    field = page.upserted[0]
+    assert (field.latitude, field.area_value) == (45.0, 80.0)
+    assert type(field.latitude) is float and type(field.area_value) is float
+    assert field.organization_sentera_id == "org_OR_1"
+
+
+def test_survey_page_parses() -> None:
+    page = parse.parse_sync_surveys(payloads.sync_page("sync_surveys", [payloads.survey(3)]))
+    assert page.upserted[0].field_sentera_id == "fld0_AS_x"
+    assert page.upserted[0].name == "Flight 3"
+
+
+def test_unknown_enum_values_and_extra_fields_pass_through() -> None:
+    item = payloads.mosaic()
+    item.update(mosaic_type="HYPERSPECTRAL_9000", brand_new_field={"nested": [1, 2]})
+    item["images"]["results"] = []
+    data = payloads.sync_page("sync_mosaics", [item], server_note="ignored")
+    data["extra_root"] = 1
+    page = parse.parse_sync_mosaics(data)
+    assert page.upserted[0].mosaic_type == "HYPERSPECTRAL_9000"
+
+
+@pytest.mark.parametrize("failed", [None, []], ids=["null", "empty"])
+def test_failed_null_and_empty_both_mean_no_failures(failed: list[Any] | None) -> None:
+    page = parse.parse_sync_mosaics(payloads.sync_page("sync_mosaics", [], failed=failed))
+    assert page.failed == ()
+
+
+def test_failed_entries_keep_details_as_json() -> None:
+    failed = [
+        {
+            "key": "too_many",
+            "message": "Too many",
+            "code": "LIMIT",
+            "reason": None,
+            "details": {"value": 3, "count": [1, 2]},
+        },
+        {"key": "other", "message": "Other", "code": None, "reason": "why", "details": None},
+    ]
+    page = parse.parse_sync_fields(payloads.sync_page("sync_fields", [], failed=failed))
+    first, second = page.failed
+    assert first.key == "too_many" and first.code == "LIMIT"
+    assert first.details_json is not None
+    assert json.loads(first.details_json) == {"value": 3, "count": [1, 2]}
+    assert second == SyncError(key="other", message="Other", code=None, reason="why")
+
+
+@pytest.mark.parametrize(("root", "make", "parser", "spec"), LEVELS, ids=LEVEL_IDS)
+def test_spec_lists_parents_before_children(root: str, make: Any, parser: Any, spec: Any) -> None:
+    seen: set[tuple[str, ...]] = set()
+    for path, _kind in spec:
+        assert path[:-1] in seen or len(path) == 1, path
+        seen.add(path)
+    # And the sample item carries every field of the spec (so the mutations below bite).
+    assert parse.locate(make(), spec, "item") is None
+
+
+def _mutations() -> list[Any]:
+    cases = []
+    for root, make, parser, spec in LEVELS:
+        for path, kind in spec:
+            cases.append(
+                pytest.param(root, make, parser, path, kind, id=f"{root}:{'.'.join(path)}")
+            )
+    return cases
+
+
+def _set(item: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    target = item
+    for key in path[:-1]:
+        if target.get(key) is None:
+            target[key] = {}
+        target = target[key]
+    target[path[-1]] = value
+
+
+@pytest.mark.parametrize(("root", "make", "parser", "path", "kind"), _mutations())
+def test_missing_field_is_named(root: str, make: Any, parser: Parser, path: Any, kind: str) -> None:
+    item = make(5)
+    _set(item, path, None)
+    target = item
+    for key in path[:-1]:
+        target = target[key]
+    del target[path[-1]]
+    items = [make(0), item]
+    with pytest.raises(ProtocolError) as err:
+        parser(payloads.sync_page(root, items), 0)
+    assert err.value.field == f"{root}.upserted[1].{'.'.join(path)}"
+    assert err.value.kind == "missing"
+    assert not err.value.retryable
+
+
+@pytest.mark.parametrize(("root", "make", "parser", "path", "kind"), _mutations())
+def test_wrong_type_is_named(root: str, make: Any, parser: Parser, path: Any, kind: str) -> None:
+    item = make(5)
+    _set(item, path, WRONG_VALUES[kind])
+    with pytest.raises(ProtocolError) as err:
+        parser(payloads.sync_page(root, [make(0), make(1), item]), 0)
+    assert err.value.field == f"{root}.upserted[2].{'.'.join(path)}"
+    assert err.value.kind == "wrong_type"
+    assert ".".join(path) in err.value.user_message
+
+
+@pytest.mark.parametrize(("root", "make", "parser", "path", "kind"), _mutations())
+def test_null_is_accepted_only_where_nullable(
+    root: str, make: Any, parser: Parser, path: Any, kind: str
+) -> None:
+    item = make(0)
+    _set(item, path, None)
+    data = payloads.sync_page(root, [item])
+    if kind.endswith("?"):
+        parser(data, 0)
+    else:
+        with pytest.raises(ProtocolError) as err:
+            parser(data, 0)
+        assert err.value.field == f"{root}.upserted[0].{'.'.join(path)}"
+
+
+def test_booleans_are_not_numbers_and_numbers_not_booleans() -> None:
+    item = payloads.mosaic()
+    item["images"]["total_count"] = True
+    with pytest.raises(ProtocolError, match=r"images\.total_count"):
+        parse.parse_sync_mosaics(payloads.sync_page("sync_mosaics", [item]))
+    item = payloads.mosaic()
+    item["released"] = 1
+    with pytest.raises(ProtocolError, match=r"released"):
+        parse.parse_sync_mosaics(payloads.sync_page("sync_mosaics", [item]))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "kind"),
+    [
+        ("remaining_count", None, "wrong_type"),
+        ("remaining_count", "3", "wrong_type"),
+        ("upserted", None, "wrong_type"),
+        ("deleted", {}, "wrong_type"),
+        ("failed", "x", "wrong_type"),
+    ],
+)
+def test_page_level_fields_are_checked(key: str, value: Any, kind: str) -> None:
+    data = payloads.sync_page("sync_surveys", [], **{key: value})
+    with pytest.raises(ProtocolError) as err:
+        parse.parse_sync_surveys(data)
+    assert (err.value.field, err.value.kind) == (f"sync_surveys.{key}", kind)
+
+
+def test_missing_page_field_and_missing_root_are_named() -> None:
+    data = payloads.sync_page("sync_mosaics", [])
+    del data["sync_mosaics"]["remaining_count"]
+    with pytest.raises(ProtocolError) as err:
+        parse.parse_sync_mosaics(data)
+    assert err.value.field == "sync_mosaics.remaining_count"
+    with pytest.raises(ProtocolError) as err:
+        parse.parse_sync_mosaics({"sync_surveys": {}})
+    assert err.value.field == "sync_mosaics"
+
+
+def test_negative_remaining_count_is_refused() -> None:
+    with pytest.raises(ProtocolError, match="remaining_count"):
+        parse.parse_sync_mosaics(payloads.sync_page("sync_mosaics", [], remaining_count=-1))
+
+
+def test_bad_deleted_and_failed_entries_are_named() -> None:
+    data = payloads.sync_page("sync_fields", [], deleted=[{"sentera_id": "a"}])
+    with pytest.raises(ProtocolError) as err:
+        parse.parse_sync_fields(data)
+    assert err.value.field == "sync_fields.deleted[0].content_hash"
+    data = payloads.sync_page("sync_fields", [], failed=[{"key": "k", "message": 3}])
+    with pytest.raises(ProtocolError) as err:
+        parse.parse_sync_fields(data)
+    assert err.value.field == "sync_fields.failed[0].message"
+    data = payloads.sync_page("sync_fields", [], deleted=["just-an-id"])
+    with pytest.raises(ProtocolError) as err:
+        parse.parse_sync_fields(data)
+    assert err.value.field == "sync_fields.deleted[0]"
+
+
+def test_organizations_page() -> None:
+    page = parse.parse_organizations(payloads.organizations(3), 99)
+    assert page.total_count == 3 and page.page == 1 and page.page_size == 100
+    assert [o.parent_organization_id for o in page.results] == [None, "org0_OR_x", "org0_OR_x"]
+    data = payloads.organizations(2)
+    data["organizations"]["results"][1]["name"] = None
+    with pytest.raises(ProtocolError) as err:
+        parse.parse_organizations(data)
+    assert err.value.field == "organizations.results[1].name"
+
+
+def test_user() -> None:
+    user = parse.parse_user({"user": {"sentera_id": "u_US_1", "email": None, "x": 1}})
+    assert user == {"sentera_id": "u_US_1", "email": None}
+    with pytest.raises(ProtocolError, match=r"user\.sentera_id"):
+        parse.parse_user({"user": {"email": "a@b"}})
+
+
+# -- the envelope ---------------------------------------------------------------------
+
+
+def test_envelope_returns_data() -> None:
+    body = json.dumps({"data": payloads.organizations(1), "extensions": {}}).encode()
+    assert "organizations" in parse.decode_envelope(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        (b"<html><body>Captive portal</body></html>", "non_json"),
+        (b"\xff\xfe\x00garbage", "non_json"),
+        (b"", "truncated"),
+        (b'{"data": {"sync_mosaics": {"remaining_count": 0, "upserted": [{"sentera', "truncated"),
+        (b'{"data": {"user": 1}} trailing', "non_json"),
+    ],
+)
+def test_unreadable_bodies(body: bytes, kind: str) -> None:
+    with pytest.raises(ProtocolError) as err:
+        parse.decode_envelope(body)
+    assert err.value.kind == kind
+    assert err.value.retryable == (kind == "truncated")
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b'{"data": null}', b'{"data": "x"}', b"{}"])
+def test_envelope_without_data_object(body: bytes) -> None:
+    with pytest.raises(ProtocolError):
+        parse.decode_envelope(body)
+
+
+def test_graphql_errors_take_the_first_message() -> None:
+    body = {
+        "data": None,
+        "errors": [{"message": "Survey not found", "path": ["sync_mosaics"]}, {"message": "b"}],
+    }
+    with pytest.raises(GraphQLError) as err:
+        parse.decode_envelope(json.dumps(body).encode())
+    assert err.value.message == "Survey not found"
+    assert len(err.value.errors) == 2
+    assert not err.value.retryable
+    assert "Survey not found" in err.value.user_message
+
+
+def test_graphql_errors_with_partial_data_still_fail() -> None:
+    body = {"data": payloads.organizations(1), "errors": [{"bogus": True}]}
+    with pytest.raises(GraphQLError, match="unknown error"):
+        parse.decode_envelope(json.dumps(body).encode())
+
+
+def test_graphql_error_messages_are_scrubbed_of_the_token() -> None:
+    body = {"errors": [{"message": "bad token sekrit-123 for you"}]}
+    with pytest.raises(GraphQLError) as err:
+        parse.decode_envelope(json.dumps(body).encode(), scrub="sekrit-123")
+    assert "sekrit-123" not in str(err.value) + err.value.user_message + err.value.message
+
+
+def test_unauthenticated_graphql_error_is_an_auth_error() -> None:
+    body = {"errors": [{"message": "expired", "extensions": {"code": "UNAUTHENTICATED"}}]}
+    with pytest.raises(AuthError) as err:
+        parse.decode_envelope(json.dumps(body).encode())
+    assert err.value.token_rejected and err.value.signed_out
+    body = {"errors": [{"message": "no", "extensions": {"code": "FORBIDDEN"}}]}
+    with pytest.raises(AuthError) as err:
+        parse.decode_envelope(json.dumps(body).encode())
+    assert not err.value.token_rejected and not err.value.signed_out
+
+
+def test_items_are_not_shared_with_the_input() -> None:
+    data = payloads.sync_page("sync_mosaics", [payloads.mosaic()])
+    before = copy.deepcopy(data)
+    parse.parse_sync_mosaics(data)
+    assert data == before
