@@ -1,8 +1,8 @@
 """`fielddesk` / `python -m app`: the window by default, headless commands by name.
 
-    fielddesk                      open the window on the local catalogue
-    fielddesk --demo               run against the embedded FieldAgent simulator
-    fielddesk sync|ls|login|logout the headless commands (see `fielddesk COMMAND --help`)
+fielddesk                      open the window on the local catalogue
+fielddesk --demo               run against the embedded FieldAgent simulator
+fielddesk sync|ls|login|logout the headless commands (see `fielddesk COMMAND --help`)
 """
 
 from __future__ import annotations

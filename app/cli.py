@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -60,7 +59,9 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
 
     login = sub.add_parser("login", help="sign in and keep the token in the system keyring")
     login.add_argument(
-        "--method", choices=["browser", "token", "password"], default="browser",
+        "--method",
+        choices=["browser", "token", "password"],
+        default="browser",
         help="browser (OAuth, default), a pasted token, or legacy email and password",
     )
     _common_options(login)
@@ -87,10 +88,10 @@ def run_command(args: argparse.Namespace) -> int:
         if args.command in ("login", "logout"):
             from app.account import cli_flows
 
-            server = config.resolve_server_url(args.server)
+            server = config.base_url_of(config.resolve_server_url(args.server))
             if args.command == "login":
-                return cli_flows.login(server, method=args.method)
-            return cli_flows.logout(server)
+                return cli_flows.login(server, args.method, oauth=_oauth_settings())
+            return cli_flows.logout(server, oauth=_oauth_settings())
     except KeyboardInterrupt:
         _fail("interrupted")
         return EXIT_CANCELLED
@@ -163,21 +164,25 @@ def _scope_from(args: argparse.Namespace) -> SyncScope:
     return SyncScope.everything()
 
 
+def _oauth_settings() -> Any:
+    from app.account.session import OAuthSettings
+
+    client_id, secret = config.oauth_client()
+    return OAuthSettings(client_id=client_id, client_secret=secret)
+
+
 def _token_provider(server: str) -> Any:
     """FIELDDESK_TOKEN if set, else what `fielddesk login` stored in the keyring."""
-    from app.api.auth import StaticTokenProvider
+    from app.account.session import AccountManager
+    from app.account.token_store import TokenStore
+    from app.api.errors import AuthError
 
-    token = os.environ.get("FIELDDESK_TOKEN")
-    if token:
-        return StaticTokenProvider(token)
+    base = config.base_url_of(server)
+    manager = AccountManager(base, TokenStore(base), _oauth_settings())
     try:
-        from app.account.session import stored_token_provider
-    except ImportError:
-        stored_token_provider = None
-    provider = stored_token_provider(server) if stored_token_provider else None
-    if provider is None:
-        raise LookupError("not signed in: run `fielddesk login` or set FIELDDESK_TOKEN")
-    return provider
+        return manager.token_provider()
+    except AuthError as error:
+        raise LookupError("not signed in: run `fielddesk login` or set FIELDDESK_TOKEN") from error
 
 
 def _print_summary(summary: RunSummary) -> None:

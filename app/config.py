@@ -80,3 +80,21 @@ def base_url_of(graphql_url: str) -> str:
     """`https://host/graphql` -> `https://host`: where the OAuth endpoints live."""
     trimmed = graphql_url.rstrip("/")
     return trimmed[: -len("/graphql")] if trimmed.endswith("/graphql") else trimmed
+
+
+OAUTH_CLIENT_ID_KEY = "oauth/client_id"
+OAUTH_CLIENT_SECRET_KEY = "oauth/client_secret"
+
+
+def oauth_client() -> tuple[str, str]:
+    """FieldDesk's OAuth registration with the server: (client id, client secret).
+
+    Sentera registers each client application; the values come from the environment
+    or the settings file (`--demo` uses the simulator's). Empty when not configured:
+    the browser sign-in then explains that, and the other two ways in still work.
+    """
+    client_id = os.environ.get("FIELDDESK_OAUTH_CLIENT_ID") or read_setting(OAUTH_CLIENT_ID_KEY)
+    secret = os.environ.get("FIELDDESK_OAUTH_CLIENT_SECRET") or read_setting(
+        OAUTH_CLIENT_SECRET_KEY
+    )
+    return client_id or "", secret or ""

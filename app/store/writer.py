@@ -54,7 +54,7 @@ class StoreWriter:
         with read_connection(self._engine) as connection:
             cursor = driver_connection(connection).cursor()
             if level is Level.ORGANIZATIONS:
-                return {row[0]: "" for row in cursor.execute(cat.ORG_IDS_SQL)}
+                return {row[0]: "" for row in cursor.execute(cat.ORG_VALUES_SQL)}
             spec = cat.SPECS[level]
             return dict(cursor.execute(spec.hashes_sql, (scope_id,)).fetchall())
 

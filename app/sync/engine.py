@@ -54,7 +54,12 @@ EventSink = Callable[[Event], None]
 
 ORGANIZATION_PAGE_SIZE = 100
 # Share of the progress bar each level gets; mosaics are most of the work.
-LEVEL_WEIGHTS = {Level.ORGANIZATIONS: 0.02, Level.FIELDS: 0.08, Level.SURVEYS: 0.2, Level.MOSAICS: 0.7}
+LEVEL_WEIGHTS = {
+    Level.ORGANIZATIONS: 0.02,
+    Level.FIELDS: 0.08,
+    Level.SURVEYS: 0.2,
+    Level.MOSAICS: 0.7,
+}
 
 
 class Cancelled(Exception):
@@ -144,6 +149,10 @@ class _Run:
                     break
         except RunStopped as stop:
             self.stop = stop
+        except Cancelled:
+            pass
+        except ApiError as error:  # the organizations list itself could not be had
+            self.stop = _run_stop_for(error) or RunStopped(Outcome.FAILED, error.user_message)
         except StoreError as error:
             self.stop = RunStopped(Outcome.FAILED, f"The local database cannot be written: {error}")
         finally:
@@ -240,9 +249,7 @@ class _Run:
         except UnknownScopeError as error:  # the parent went away: this scope only
             reply.set_exception(error)
         except StoreError as error:
-            self.stop = RunStopped(
-                Outcome.FAILED, f"The local database cannot be written: {error}"
-            )
+            self.stop = RunStopped(Outcome.FAILED, f"The local database cannot be written: {error}")
             reply.set_exception(self.stop)
         except BaseException as error:  # a bug: let the fetcher re-raise it
             reply.set_exception(error)
@@ -268,16 +275,12 @@ class _Run:
             pass
         elif isinstance(error, RunStopped):
             self.stop = self.stop or error
-        elif isinstance(error, AuthError):
-            self.stop = self.stop or RunStopped(Outcome.SIGNED_OUT, error.user_message)
-        elif isinstance(error, NetworkError | RequestTimeout):
-            self.stop = self.stop or RunStopped(
-                Outcome.INTERRUPTED,
-                "Interrupted: FieldAgent could not be reached. "
-                "Sync will continue where it stopped when the connection is back.",
-            )
+        elif isinstance(error, ApiError) and (stop := _run_stop_for(error)):
+            self.stop = self.stop or stop
         elif isinstance(error, ApiError | ScopeStalled | UnknownScopeError):
-            message = error.user_message if isinstance(error, ApiError | ScopeStalled) else str(error)
+            message = (
+                error.user_message if isinstance(error, ApiError | ScopeStalled) else str(error)
+            )
             log.warning("%s sync of %s failed: %s", level, scope_id, message)
             self.failures.append(ScopeFailure(level, scope_id, message))
             self._record_scope_failure(level, scope_id, message)
@@ -388,8 +391,12 @@ class _Run:
         self.sync_errors.extend(page.failed)
         log.debug(
             "committed %s page of %s: +%d ~%d -%d, %d left",
-            level, scope_id, len(changes.inserted), len(changes.updated),
-            len(changes.deleted), page.remaining_count,
+            level,
+            scope_id,
+            len(changes.inserted),
+            len(changes.updated),
+            len(changes.deleted),
+            page.remaining_count,
         )
         if not changes.empty:
             self.on_event(changes)
@@ -480,6 +487,19 @@ class _Run:
             scope_failures=tuple(self.failures),
             sync_errors=tuple(self.sync_errors),
         )
+
+
+def _run_stop_for(error: ApiError) -> RunStopped | None:
+    """The API errors that end the whole run rather than one scope."""
+    if isinstance(error, AuthError):
+        return RunStopped(Outcome.SIGNED_OUT, error.user_message)
+    if isinstance(error, NetworkError | RequestTimeout):
+        return RunStopped(
+            Outcome.INTERRUPTED,
+            "Interrupted: FieldAgent could not be reached. "
+            "Sync will continue where it stopped when the connection is back.",
+        )
+    return None
 
 
 def _order(level: Level) -> int:

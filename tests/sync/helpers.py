@@ -101,21 +101,40 @@ def server_catalogue(sim: Simulator) -> dict[str, dict[str, tuple[Any, ...]]]:
         )
         for f in data.fields_of(org["sentera_id"]):
             out["fields"][f["sentera_id"]] = (
-                f["content_hash"], org["sentera_id"], f["name"], f["latitude"],
-                f["longitude"], *_area(f),
+                f["content_hash"],
+                org["sentera_id"],
+                f["name"],
+                f["latitude"],
+                f["longitude"],
+                *_area(f),
             )
             for s in data.surveys_of(f["sentera_id"]):
                 out["surveys"][s["sentera_id"]] = (
-                    s["content_hash"], f["sentera_id"], s["name"], s["color"],
-                    s["start_time"], s["end_time"],
+                    s["content_hash"],
+                    f["sentera_id"],
+                    s["name"],
+                    s["color"],
+                    s["start_time"],
+                    s["end_time"],
                 )
                 for m in data.mosaics_of(s["sentera_id"]):
                     out["mosaics"][m["sentera_id"]] = (
-                        m["content_hash"], s["sentera_id"], m["name"], m["mosaic_type"],
-                        m["quality"], m["image_status"], *_area(m), m["captured_at"],
-                        m["images"]["total_count"], m["is_from_sentera_sensor"],
-                        m["released"], m["message"], m["created_at"],
-                        _ref(m, "created_by"), m["updated_at"], _ref(m, "updated_by"),
+                        m["content_hash"],
+                        s["sentera_id"],
+                        m["name"],
+                        m["mosaic_type"],
+                        m["quality"],
+                        m["image_status"],
+                        *_area(m),
+                        m["captured_at"],
+                        m["images"]["total_count"],
+                        m["is_from_sentera_sensor"],
+                        m["released"],
+                        m["message"],
+                        m["created_at"],
+                        _ref(m, "created_by"),
+                        m["updated_at"],
+                        _ref(m, "updated_by"),
                     )
     return out
 
@@ -131,14 +150,24 @@ def local_catalogue(store: Store) -> dict[str, dict[str, tuple[Any, ...]]]:
         },
         "fields": {
             f.sentera_id: (
-                f.content_hash, f.organization_sentera_id, f.name, f.latitude, f.longitude,
-                f.area_value, f.area_unit,
+                f.content_hash,
+                f.organization_sentera_id,
+                f.name,
+                f.latitude,
+                f.longitude,
+                f.area_value,
+                f.area_unit,
             )
             for f in store.fields()
         },
         "surveys": {
             s.sentera_id: (
-                s.content_hash, s.field_sentera_id, s.name, s.color, s.start_time, s.end_time
+                s.content_hash,
+                s.field_sentera_id,
+                s.name,
+                s.color,
+                s.start_time,
+                s.end_time,
             )
             for s in store.surveys()
         },
@@ -146,10 +175,23 @@ def local_catalogue(store: Store) -> dict[str, dict[str, tuple[Any, ...]]]:
     }
     for m in store.mosaics_by_id(store.mosaic_ids(MosaicQuery())):
         out["mosaics"][m.sentera_id] = (
-            m.content_hash, m.survey_sentera_id, m.name, m.mosaic_type, m.quality,
-            m.image_status, m.area_value, m.area_unit, m.captured_at, m.image_count,
-            m.is_from_sentera_sensor, m.released, m.message, m.created_at, m.created_by,
-            m.updated_at, m.updated_by,
+            m.content_hash,
+            m.survey_sentera_id,
+            m.name,
+            m.mosaic_type,
+            m.quality,
+            m.image_status,
+            m.area_value,
+            m.area_unit,
+            m.captured_at,
+            m.image_count,
+            m.is_from_sentera_sensor,
+            m.released,
+            m.message,
+            m.created_at,
+            m.created_by,
+            m.updated_at,
+            m.updated_by,
         )
     return out
 

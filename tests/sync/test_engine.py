@@ -16,9 +16,7 @@ from .helpers import Recorder, assert_matches_server, local_catalogue, sync
 
 def _calls(sim: Simulator, query: str, scope_id: str | None = None) -> list:
     return [
-        r
-        for r in sim.request_log.for_query(query)
-        if scope_id is None or r.scope_id == scope_id
+        r for r in sim.request_log.for_query(query) if scope_id is None or r.scope_id == scope_id
     ]
 
 
@@ -111,7 +109,9 @@ def test_incremental_sync_applies_adds_updates_and_deletes_at_every_level(
     assert_matches_server(store, simulator)
     by_level: dict[Level, dict[str, set[str]]] = {}
     for cs in recorder.changes:
-        kinds = by_level.setdefault(cs.level, {"inserted": set(), "updated": set(), "deleted": set()})
+        kinds = by_level.setdefault(
+            cs.level, {"inserted": set(), "updated": set(), "deleted": set()}
+        )
         kinds["inserted"] |= cs.inserted
         kinds["updated"] |= cs.updated
         kinds["deleted"] |= cs.deleted
@@ -130,7 +130,9 @@ def test_a_moved_survey_follows_its_new_field(store: Store, simulator: Simulator
     sync(store, simulator)
     data = simulator.dataset
     survey = _a_survey(simulator)
-    old_field = next(f for f in data.field_ids() if any(s["sentera_id"] == survey for s in data.surveys_of(f)))
+    old_field = next(
+        f for f in data.field_ids() if any(s["sentera_id"] == survey for s in data.surveys_of(f))
+    )
     new_field = next(f for f in data.field_ids() if f != old_field)
     data.move_survey(survey, new_field)
 
@@ -180,7 +182,9 @@ def test_cancel_stops_within_one_page_and_is_never_reported_complete(
             cancel.cancel()
 
     recorder.hook = cancel_after_first_mosaic_page
-    summary = sync(store, simulator, SyncScope(ScopeKind.SURVEY, survey), recorder=recorder, cancel=cancel)
+    summary = sync(
+        store, simulator, SyncScope(ScopeKind.SURVEY, survey), recorder=recorder, cancel=cancel
+    )
 
     assert summary.outcome is Outcome.CANCELLED
     assert not summary.up_to_date

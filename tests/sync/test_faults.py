@@ -59,7 +59,9 @@ PERMANENT = [
 ]
 
 
-@pytest.mark.parametrize("fault,says", PERMANENT, ids=lambda v: v["kind"] if isinstance(v, dict) else "")
+@pytest.mark.parametrize(
+    "fault,says", PERMANENT, ids=lambda v: v["kind"] if isinstance(v, dict) else ""
+)
 def test_a_scope_that_keeps_failing_ends_the_run_partial_with_its_page_not_applied(
     store: Store, simulator: Simulator, fault: dict, says: str
 ):
@@ -91,7 +93,7 @@ def test_a_scope_that_keeps_failing_ends_the_run_partial_with_its_page_not_appli
 def test_an_expired_token_that_cannot_be_refreshed_stops_the_run_as_signed_out(
     store: Store, simulator: Simulator
 ):
-    survey, before = _prepare(store, simulator)
+    _survey, before = _prepare(store, simulator)
     simulator.faults.add(kind="expire_token", query="sync_mosaics", times=None)
 
     summary = sync(store, simulator)
