@@ -226,6 +226,8 @@ class _Run:
             return
         pool = ThreadPoolExecutor(self.engine._concurrency, thread_name_prefix=f"sync-{level}")
         pending = {pool.submit(self._scope_loop, level, sid): sid for sid in scope_ids}
+        scope_loops = list(pending)
+        aborted = False
         try:
             while pending:
                 try:
@@ -236,8 +238,15 @@ class _Run:
                     self._serve(task, reply)
                 for done in [f for f in pending if f.done()]:
                     self._scope_finished(level, pending.pop(done), done)
+                if self.cancel.cancelled and not aborted:
+                    aborted = True
+                    self.cancel_in_flight()
+        except BaseException:
+            # A bug: make the fetchers stop at their next store call, then re-raise.
+            self.stop = self.stop or RunStopped(Outcome.FAILED, "FieldDesk hit an internal error.")
+            raise
         finally:
-            self._drain(pool)
+            self._drain(pool, scope_loops)
 
     def _serve(self, task: Callable[[], Any], reply: Future[Any]) -> None:
         """Run one store call on the writer thread for a fetcher."""
@@ -254,15 +263,13 @@ class _Run:
         except BaseException as error:  # a bug: let the fetcher re-raise it
             reply.set_exception(error)
 
-    def _drain(self, pool: ThreadPoolExecutor) -> None:
-        """Stop taking work, answer whoever is still waiting, and join the pool."""
+    def _drain(self, pool: ThreadPoolExecutor, scope_loops: list[Future[None]]) -> None:
+        """Drop loops not yet started, answer the running ones until they end, join."""
         pool.shutdown(wait=False, cancel_futures=True)
-        while True:
+        while not all(loop.done() for loop in scope_loops):
             try:
                 task, reply = self.inbox.get(timeout=0.05)
             except queue.Empty:
-                if not any(t.is_alive() for t in pool._threads):
-                    break
                 continue
             self._serve(task, reply)
         pool.shutdown(wait=True)
@@ -286,7 +293,7 @@ class _Run:
             self._record_scope_failure(level, scope_id, message)
         else:
             raise error  # a bug: the crash handler should see it
-        if self.stop is not None or self.cancel.cancelled:
+        if self.stop is not None:
             self.cancel_in_flight()
         self._emit_progress(scope_id, 0)
 
