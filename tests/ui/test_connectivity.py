@@ -3,6 +3,7 @@ the same port, a real store and the real sync controller on its QThread."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -145,21 +146,12 @@ def test_a_run_cut_off_by_the_network_resumes_by_itself_without_refetching(
     sim.faults.add(
         kind="close_connection", query="sync_mosaics", scope_id=survey, after=2, times=None
     )
-    assert harness.controller.start(
-        __import__("app.sync.events", fromlist=["SyncScope"]).SyncScope.everything()
-    )
+    assert harness.controller.start(SyncScope.everything())
     qtbot.waitUntil(lambda: len(harness.summaries) == 1, timeout=WAIT)
     assert harness.summaries[0].outcome is Outcome.INTERRUPTED
     assert "continue" in harness.summaries[0].message
     assert harness.monitor.status.state is Connection.UNREACHABLE
-    kept = len(
-        [
-            1
-            for _ in store.local_hashes(
-                __import__("app.domain", fromlist=["Level"]).Level.MOSAICS, survey
-            )
-        ]
-    )
+    kept = len(store.local_hashes(Level.MOSAICS, survey))
     sim.request_log.clear()
 
     sim.faults.clear()  # the network is back
@@ -186,7 +178,7 @@ def test_periodic_sync_fires_and_runs_never_overlap(qtbot: Any, store: Store, si
     assert all(s.outcome is Outcome.COMPLETE for s in harness.summaries)
     assert harness.overlaps == 0
     runs = sorted(store.runs(limit=10), key=lambda r: r.started_at)
-    for earlier, later in zip(runs, runs[1:]):
+    for earlier, later in itertools.pairwise(runs):
         assert earlier.finished_at is not None and earlier.finished_at <= later.started_at
     next_at = harness.auto.next_sync_at
     assert next_at is None or next_at <= datetime.now(UTC) + timedelta(seconds=1)
