@@ -5,8 +5,8 @@ Shape (see STYLE.md 2–4):
     SyncController (UI thread)            SyncWorker (its own QThread)
       start(scope) ── _run_requested ──►   run(scope): engine.run(...) blocks here
       cancel() ──► CancelToken.cancel()    on_event ─► progress / changes signals
-      finished ◄── queued ──────────────   finished(RunSummary) ─► thread.quit
-                                           thread.finished ─► deleteLater (both)
+      finished ◄── queued ──────────────   finished(RunSummary) ─► thread.quit (direct)
+      (waits for the thread, then drops it) thread.finished ─► worker.deleteLater
 
 Cancelling sets the thread-safe token directly: the worker's thread is busy inside
 `engine.run`, so a queued `cancel()` slot would only run after the sync had ended.
@@ -118,9 +118,6 @@ class SyncController(QObject):
         self._runner_factory = runner_factory
         self._thread: QThread | None = None
         self._worker: SyncWorker | None = None
-        # Threads whose run has ended but that may still be unwinding: we keep them
-        # referenced until QThread.finished, so Python never destroys a running thread.
-        self._retiring: list[tuple[QThread, SyncWorker]] = []
         self._cancel: CancelToken | None = None
         self._scope: SyncScope | None = None
 
@@ -155,7 +152,6 @@ class SyncController(QObject):
         # shutdown() blocks the UI thread in wait().
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(worker.deleteLater)
-        thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
         thread.start()
         self._run_requested.emit(scope)
@@ -184,18 +180,13 @@ class SyncController(QObject):
 
     @Slot(object)
     def _on_worker_finished(self, summary: RunSummary) -> None:
-        if self._thread is not None and self._worker is not None:
-            self._retiring.append((self._thread, self._worker))
+        thread = self._thread
+        # The worker has returned from the engine and quit its loop; this wait only
+        # covers the thread's last steps, so "not running" really means stopped and
+        # dropping our reference can never destroy a running QThread.
+        if thread is not None and not thread.wait(5000):
+            log.warning("sync thread still running after its run ended")
         self._thread = None
         self._worker = None
         self.running_changed.emit(False)
         self.finished.emit(summary)
-
-    @Slot()
-    def _on_thread_finished(self) -> None:
-        for entry in list(self._retiring):
-            thread, _worker = entry
-            if thread.isFinished():
-                thread.wait()
-                thread.deleteLater()
-                self._retiring.remove(entry)

@@ -1,0 +1,137 @@
+"""How values look to a person: local dates, areas with units, enum names, "12 minutes ago".
+
+The store keeps UTC ISO-8601 strings and raw enum names; everything here converts them for
+display only, in the user's locale and time zone, and never raises on odd input (an
+unparseable date is shown as it came).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QDateTime, QLocale, Qt, QTimeZone
+
+_locale: QLocale | None = None
+
+
+def default_locale() -> QLocale:
+    """The user's locale, built once: QLocale() per painted cell adds up."""
+    global _locale
+    if _locale is None:
+        _locale = QLocale()
+    return _locale
+
+
+_AREA_UNITS = {
+    "ACRE": "ac",
+    "ACRES": "ac",
+    "HECTARE": "ha",
+    "HECTARES": "ha",
+    "SQUARE_METER": "m²",
+    "SQUARE_METERS": "m²",
+    "SQUARE_FOOT": "ft²",
+    "SQUARE_FEET": "ft²",
+    "SQUARE_KILOMETER": "km²",
+    "SQUARE_MILE": "mi²",
+}
+
+
+def parse_utc(text: str | None) -> QDateTime | None:
+    """A UTC ISO string ("2024-05-01T10:00:00Z", with or without ms/offset) as a QDateTime."""
+    if not text:
+        return None
+    value = QDateTime.fromString(text, Qt.DateFormat.ISODateWithMs)
+    if not value.isValid():
+        value = QDateTime.fromString(text, Qt.DateFormat.ISODate)
+    if not value.isValid():
+        return None
+    if value.timeSpec() == Qt.TimeSpec.LocalTime and not _has_offset(text):
+        value.setTimeZone(QTimeZone.utc())
+    return value
+
+
+def _has_offset(text: str) -> bool:
+    tail = text[10:]
+    return tail.endswith("Z") or "+" in tail or "-" in tail
+
+
+def format_datetime(text: str | None, locale: QLocale | None = None) -> str:
+    """Local date and time in the locale's short format; the raw text if unparseable."""
+    value = parse_utc(text)
+    if value is None:
+        return text or ""
+    loc = locale or default_locale()
+    if loc.language() == QLocale.Language.C:  # no locale configured: ISO reads best
+        return value.toLocalTime().toString("yyyy-MM-dd HH:mm")
+    return loc.toString(value.toLocalTime(), QLocale.FormatType.ShortFormat)
+
+
+def format_datetime_long(text: str | None, locale: QLocale | None = None) -> str:
+    value = parse_utc(text)
+    if value is None:
+        return text or ""
+    local = value.toLocalTime()
+    loc = locale or default_locale()
+    zone = local.timeZoneAbbreviation()
+    if loc.language() == QLocale.Language.C:
+        return f"{local.toString('yyyy-MM-dd HH:mm:ss')} {zone}"
+    date = loc.toString(local.date(), QLocale.FormatType.LongFormat)
+    time = loc.toString(local.time(), QLocale.FormatType.ShortFormat)
+    return f"{date} {time} {zone}"
+
+
+def format_area(value: float | None, unit: str | None, locale: QLocale | None = None) -> str:
+    if value is None:
+        return ""
+    loc = locale or default_locale()
+    number = loc.toString(float(value), "f", 2 if abs(value) < 100 else 1)
+    suffix = _AREA_UNITS.get((unit or "").upper(), (unit or "").lower().replace("_", " "))
+    return f"{number} {suffix}".strip()
+
+
+def format_count(value: int, locale: QLocale | None = None) -> str:
+    """Grouped thousands in the user's locale: 1,200 or 1.200 or 1 200."""
+    return (locale or default_locale()).toString(int(value))
+
+
+_ACRONYMS = frozenset({"RGB", "NDVI", "NDRE", "CIR", "NIR", "DSM", "DTM", "LAI", "VARI", "GNDVI"})
+
+
+def enum_label(value: str | None) -> str:
+    """MULTISPECTRAL -> "Multispectral", CUSTOM_INDEXED -> "Custom indexed", RGB -> "RGB"."""
+    if not value:
+        return ""
+    if value in _ACRONYMS:
+        return value
+    words = value.replace("_", " ").strip().lower()
+    return words[:1].upper() + words[1:]
+
+
+def relative_age(then: datetime, now: datetime | None = None) -> str:
+    """ "just now", "12 minutes ago", "3 hours ago", "2 days ago" — for "Last synced ..."."""
+    current = now or datetime.now(UTC)
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=UTC)
+    seconds = max(0, int((current - then).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    for unit_seconds, name in ((86400 * 365, "year"), (86400 * 30, "month"), (86400, "day")):
+        if seconds >= unit_seconds * (2 if name != "day" else 1):
+            count = seconds // unit_seconds
+            return f"{count} {name}{'s' if count != 1 else ''} ago"
+    if seconds >= 3600:
+        count = seconds // 3600
+        return f"{count} hour{'s' if count != 1 else ''} ago"
+    count = seconds // 60
+    return f"{count} minute{'s' if count != 1 else ''} ago"
+
+
+def parse_iso_utc(text: str | None) -> datetime | None:
+    """A Python aware datetime from the store's ISO strings (for ages, not display)."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,321 @@
+"""Does the window stay responsive while it syncs, and does it open fast on a huge catalogue?
+
+1. Stalls. The window shows one survey while the worker syncs 20,000 new mosaics into it
+   from the simulator (ten full pages, applied live). The simulator runs in a child
+   process, as a real server would be elsewhere, so its work does not compete for this
+   process's GIL. A QTimer probe on the UI thread
+   fires every 5 ms and records how late each tick is; the same probe on the same
+   window with nothing happening is the baseline, measured in the same run.
+   Targets: max stall < 100 ms, 99th percentile < 20 ms.
+2. Opening. A fresh process opens a 1,000,000-mosaic database (made once with
+   `app.store.devtools.fill_synthetic`) on "All mosaics" and reports the time from process
+   start to the first paint of the table with rows in it, then scrolls to ten random
+   places and reports the slowest repaint, and its peak memory.
+   Targets: first paint < 1.5 s, peak RSS < 400 MB.
+
+    python benchmarks/ui_responsiveness.py [--million-db PATH] [--skip-open]
+
+Runs offscreen unless a display is set (rendering is then real X11 painting).
+"""
+
+from __future__ import annotations
+
+import time
+
+PROCESS_START = time.perf_counter()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PROBE_MS = 5
+BIG_SURVEY = 20_000
+MILLION = 1_000_000
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+class Probe:
+    """Ticks every PROBE_MS on the UI thread; a tick's lateness is how long the loop stalled."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.lateness: list[float] = []
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(PROBE_MS)
+        self._timer.timeout.connect(self._tick)
+        self._last = 0.0
+
+    def start(self) -> None:
+        self.lateness.clear()
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.lateness.append(max(0.0, (now - self._last) * 1000 - PROBE_MS))
+        self._last = now
+
+    def summary(self) -> tuple[float, float, int]:
+        return max(self.lateness), _percentile(self.lateness, 0.99), len(self.lateness)
+
+
+def serve_child() -> None:
+    """The simulator in its own process, so its work is not on the measured GIL.
+
+    Prints its endpoint, token and an empty survey; on "fill" from stdin it adds the
+    20,000 mosaics to that survey and says "filled"; it stops when stdin closes.
+    """
+    from app.simulator import Simulator, SimulatorConfig
+
+    sim = Simulator(SimulatorConfig(size="tiny", seed=1)).start()
+    survey = sim.dataset.add_survey(sim.dataset.field_ids()[0], name="Benchmark survey")
+    print(json.dumps({"url": sim.graphql_url, "token": sim.demo_token, "survey": survey}))
+    sys.stdout.flush()
+    for line in sys.stdin:
+        if line.strip() == "fill":
+            sim.dataset.add_mosaics(survey, BIG_SURVEY)
+            print("filled", flush=True)
+    sim.stop()
+
+
+def measure_stalls(*, watch: bool = True) -> dict[str, float]:
+    """`watch`: the table shows the survey being synced (else another, for comparison)."""
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.api import FieldAgentClient, StaticTokenProvider
+    from app.store import Store
+    from app.sync.events import Outcome, ScopeKind, SyncScope
+    from app.ui.application import build_window, calm_garbage_collector
+    from app.ui.catalogue import NodeKind
+
+    app = QApplication.instance() or QApplication([])
+    folder = Path(tempfile.mkdtemp(prefix="fielddesk-bench-"))
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve-child"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    assert server.stdin is not None and server.stdout is not None
+    hello = json.loads(server.stdout.readline())
+    url, survey = hello["url"], hello["survey"]
+    store = Store.open(folder / "bench.sqlite3")
+    tokens = StaticTokenProvider(hello["token"])
+    window = build_window(  # as the app builds it (GC tuning included)
+        store,
+        lambda: FieldAgentClient(url, tokens),
+        QSettings(str(folder / "bench.ini"), QSettings.Format.IniFormat),
+    )
+    window.resize(1400, 850)
+    window.show()
+    calm_garbage_collector()
+
+    def run(scope: SyncScope) -> object:
+        loop = QEventLoop()
+        result: list[object] = []
+        window.controller.finished.connect(lambda s: (result.append(s), loop.quit()))
+        window.start_sync(scope)
+        loop.exec()
+        window.controller.finished.disconnect()
+        return result[0]
+
+    def wait(ms: int) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    run(SyncScope.everything())
+    while not window.tree_model.index_for(NodeKind.SURVEY, survey).isValid():
+        wait(50)  # the tree re-reads the catalogue in the background
+    others = (s for s in window.tree_model.snapshot.field_of_survey if s != survey)
+    shown = survey if watch else next(others)
+    index = window.tree_proxy.mapFromSource(window.tree_model.index_for(NodeKind.SURVEY, shown))
+    window.tree.setCurrentIndex(index)
+    assert window.mosaics.query.scope is not None
+    server.stdin.write("fill\n")
+    server.stdin.flush()
+    assert server.stdout.readline().strip() == "filled"
+    wait(300)
+
+    probe = Probe()
+    started = time.perf_counter()
+    probe.start()
+    summary = run(SyncScope(ScopeKind.SURVEY, survey))
+    wait(300)  # the last coalesced batch and re-read land inside the measurement
+    probe.stop()
+    sync_seconds = time.perf_counter() - started
+    busy = probe.summary()
+    assert getattr(summary, "outcome", None) is Outcome.COMPLETE, summary
+    rows = window.mosaics.rowCount()
+
+    probe.start()
+    wait(int(sync_seconds * 1000))
+    probe.stop()
+    idle = probe.summary()
+    window.close()
+    store.close()
+    server.stdin.close()
+    server.wait(30)
+    app.processEvents()
+    return {
+        "rows": rows,
+        "sync_s": sync_seconds,
+        "busy_max": busy[0],
+        "busy_p99": busy[1],
+        "busy_ticks": busy[2],
+        "idle_max": idle[0],
+        "idle_p99": idle[1],
+        "idle_ticks": idle[2],
+    }
+
+
+def open_child(db: str) -> None:
+    """In a fresh process: open the big database and report first paint, scrolling, RSS."""
+    from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.store import Store
+    from app.ui.application import build_window
+
+    results: dict[str, float] = {}
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if (
+                event.type() == QEvent.Type.Paint
+                and "first_paint_s" not in results
+                and window.mosaics.rowCount() > 0
+            ):
+                QTimer.singleShot(0, painted)
+            return False
+
+    def painted() -> None:
+        if "first_paint_s" not in results:
+            results["first_paint_s"] = time.perf_counter() - PROCESS_START
+            results["from_open_s"] = time.perf_counter() - opened_at
+            QTimer.singleShot(50, scroll_around)
+
+    def scroll_around() -> None:
+        bar = window.table.verticalScrollBar()
+        rng = random.Random(1)
+        times = []
+        for _ in range(10):
+            bar.setValue(rng.randrange(bar.maximum()))
+            started = time.perf_counter()
+            window.table.viewport().repaint()
+            times.append(time.perf_counter() - started)
+        results["scroll_max_ms"] = max(times) * 1000
+        results["rows"] = window.mosaics.rowCount()
+        app.quit()
+
+    app = QApplication([])
+    opened_at = time.perf_counter()
+    store = Store.open(Path(db))
+    folder = tempfile.mkdtemp(prefix="fielddesk-bench-")
+    window = build_window(store, None, QSettings(f"{folder}/open.ini", QSettings.Format.IniFormat))
+    watcher = FirstPaint()
+    window.table.viewport().installEventFilter(watcher)
+    window.resize(1400, 850)
+    window.show()
+    app.exec()
+    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    window.close()
+    store.close()
+    print(json.dumps(results))
+
+
+def measure_open(db: Path) -> dict[str, float]:
+    output = subprocess.run(
+        [sys.executable, __file__, "--open-child", str(db)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    ).stdout
+    result: dict[str, float] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+def ensure_million(path: Path) -> Path:
+    from app.store import Store
+    from app.store.devtools import fill_synthetic
+
+    if path.exists():
+        return path
+    print(f"Making a {MILLION:,}-mosaic database at {path} (once; about half a minute)…")
+    with Store.open(path) as store:
+        fill_synthetic(store, mosaics_per_survey=MILLION // 100)
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--million-db", type=Path, help="reuse (or create) this database")
+    parser.add_argument("--skip-open", action="store_true")
+    parser.add_argument("--skip-stalls", action="store_true")
+    parser.add_argument("--open-child", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_child:
+        serve_child()
+        return 0
+    if args.open_child:
+        open_child(args.open_child)
+        return 0
+    ok = True
+    if not args.skip_stalls:
+        s = measure_stalls()
+        print(
+            f"\nSyncing {BIG_SURVEY:,} mosaics into the visible table ({s['rows']:,} rows, "
+            f"{s['sync_s']:.1f} s), UI-thread probe every {PROBE_MS} ms:"
+        )
+        print(f"{'':22}{'max stall':>12}{'p99 stall':>12}{'ticks':>8}")
+        print(
+            f"{'during the sync':22}{s['busy_max']:>10.1f}ms{s['busy_p99']:>10.1f}ms"
+            f"{s['busy_ticks']:>8}"
+        )
+        print(
+            f"{'idle (baseline)':22}{s['idle_max']:>10.1f}ms{s['idle_p99']:>10.1f}ms"
+            f"{s['idle_ticks']:>8}"
+        )
+        print("targets: max < 100 ms, p99 < 20 ms")
+        ok &= s["busy_max"] < 100 and s["busy_p99"] < 20
+    if not args.skip_open:
+        db = args.million_db or Path(tempfile.gettempdir()) / "fielddesk-bench-1m.sqlite3"
+        o = measure_open(ensure_million(db))
+        print(f'\nOpening {int(o["rows"]):,} mosaics on "All mosaics" in a fresh process:')
+        print(
+            f"  first painted table   {o['first_paint_s']:.2f} s from process start "
+            f"({o['from_open_s']:.2f} s from opening the store)   target < 1.5 s"
+        )
+        print(f"  slowest scroll jump   {o['scroll_max_ms']:.1f} ms (repaint at a random place)")
+        print(f"  peak memory (RSS)     {o['peak_rss_mb']:.0f} MB   target < 400 MB")
+        ok &= o["first_paint_s"] < 1.5 and o["peak_rss_mb"] < 400
+    print("\nall targets met" if ok else "\nsome targets missed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""Capture the README's screenshots of the real window under a real X server.
+
+    python scripts/screenshots.py            # starts its own Xvfb when there is no display
+    xvfb-run -a python scripts/screenshots.py
+
+It runs the embedded simulator with the demo account, opens the window on a fresh
+database in a temporary folder (your own data and settings are never touched), syncs,
+and saves PNGs into docs/screenshots/: the first run, a sync in progress, the synced
+catalogue with a mosaic selected, a problem banner with its details, the offline state,
+the dark theme, and the same window at 2x scale for HiDPI screens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+OUT_DIR = REPO_ROOT / "docs" / "screenshots"
+SIZE = (1600, 900)
+sys.path.insert(0, str(REPO_ROOT))
+
+
+def start_xvfb() -> subprocess.Popen[bytes] | None:
+    """An Xvfb server on a free display, unless a display is already set."""
+    if os.environ.get("DISPLAY"):
+        return None
+    if shutil.which("Xvfb") is None:
+        sys.exit("No display and no Xvfb: install xvfb (apt-get install xvfb) or run under one.")
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "3400x2000x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        display = pipe.readline().strip()
+    if not display:
+        server.kill()
+        sys.exit("Xvfb did not start")
+    os.environ["DISPLAY"] = f":{display}"
+    return server
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Capture FieldDesk's screenshots.")
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--hidpi-from", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    xvfb = start_xvfb()
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    # One fixed time zone (and, below, locale), so the pictures do not depend on the
+    # machine that makes them.
+    os.environ["TZ"] = "America/Chicago"
+    try:
+        if args.hidpi_from:
+            return capture_hidpi(args.hidpi_from, args.out)
+        return capture_all(args.out)
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait(10)
+
+
+# -- helpers that need Qt (imported after the display is chosen) ---------------------------
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 120.0) -> None:
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.01)
+
+
+def pause(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    wait_until(lambda: time.monotonic() >= end)
+
+
+def save(widget: object, path: Path) -> None:
+    """Grab what the X server shows for the widget's window (falls back to a render)."""
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QWidget
+
+    assert isinstance(widget, QWidget)
+    pause(0.3)
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    geometry = widget.frameGeometry()
+    pixmap = screen.grabWindow(0, geometry.x(), geometry.y(), geometry.width(), geometry.height())
+    if pixmap.isNull():
+        pixmap = widget.grab()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pixmap.save(str(path))
+    print(f"wrote {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path}")
+
+
+def select(window: object, kind: str, sentera_id: str | None) -> None:
+    from app.ui.catalogue import NodeKind
+    from app.ui.window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    source = window.tree_model.index_for(NodeKind(kind), sentera_id)
+    index = window.tree_proxy.mapFromSource(source)
+    window.tree.scrollTo(index)
+    window.tree.setCurrentIndex(index)
+
+
+def make_window(store: object, client_factory: object, settings_path: Path) -> object:
+    from PySide6.QtCore import QSettings
+
+    from app.ui.application import build_window
+
+    window = build_window(
+        store,  # type: ignore[arg-type]
+        client_factory,  # type: ignore[arg-type]
+        QSettings(str(settings_path), QSettings.Format.IniFormat),
+        account="demo@fielddesk.example",
+    )
+    window.move(0, 0)
+    window.resize(*SIZE)
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    return window
+
+
+def start_application() -> object:
+    from PySide6.QtCore import QLocale
+
+    from app.ui.application import ensure_application
+
+    app = ensure_application(["fielddesk"])
+    app.setStyle("Fusion")
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    return app
+
+
+def dark_palette() -> object:
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    colors = {
+        QPalette.ColorRole.Window: "#2b2d30",
+        QPalette.ColorRole.WindowText: "#dfe1e5",
+        QPalette.ColorRole.Base: "#1e1f22",
+        QPalette.ColorRole.AlternateBase: "#26282b",
+        QPalette.ColorRole.Text: "#dfe1e5",
+        QPalette.ColorRole.Button: "#393b40",
+        QPalette.ColorRole.ButtonText: "#dfe1e5",
+        QPalette.ColorRole.Highlight: "#2f65ca",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#393b40",
+        QPalette.ColorRole.ToolTipText: "#dfe1e5",
+        QPalette.ColorRole.PlaceholderText: "#8c8f94",
+        QPalette.ColorRole.Link: "#6aa1ff",
+        QPalette.ColorRole.Mid: "#4e5157",
+        QPalette.ColorRole.Midlight: "#43454a",
+        QPalette.ColorRole.Dark: "#1b1c1f",
+    }
+    for role, value in colors.items():
+        palette.setColor(role, QColor(value))
+    roles = (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText)
+    for role in roles:
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f737a"))
+    return palette
+
+
+def capture_all(out: Path) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from app.api import FieldAgentClient, StaticTokenProvider
+    from app.simulator import Simulator, SimulatorConfig
+    from app.store import Store
+    from app.sync.events import SyncScope
+    from app.ui.toolbar import ConnectionState
+    from app.ui.window import MainWindow
+
+    start_application()
+    folder = Path(tempfile.mkdtemp(prefix="fielddesk-shots-"))
+    sim = Simulator(SimulatorConfig(size="demo", seed=1, latency=0.04)).start()
+    tokens = StaticTokenProvider(sim.demo_token)
+
+    def client() -> FieldAgentClient:
+        return FieldAgentClient(sim.graphql_url, tokens)
+
+    store = Store.open(folder / "fielddesk.sqlite3")
+    window = make_window(store, client, folder / "settings.ini")
+    assert isinstance(window, MainWindow)
+    window.set_connection_state(ConnectionState.ONLINE)
+    save(window, out / "first-run.png")
+
+    window.start_sync(SyncScope.everything())
+    wait_until(lambda: window.mosaics.rowCount() > 600 and window.status.progress.value() > 450)
+    save(window, out / "syncing.png")
+    wait_until(lambda: not window.controller.is_running)
+    wait_until(lambda: not window.jobs.busy and not window.mosaics.refresh_pending)
+
+    # The synced catalogue: a field with several surveys, a survey, a mosaic selected.
+    surveys = store.survey_rows()
+    survey = max(surveys, key=lambda s: (s.mosaic_count, s.name))
+    select(window, "survey", survey.sentera_id)
+    window.tree.expand(window.tree.currentIndex().parent())
+    window.table.selectRow(2)
+    save(window, out / "main-window.png")
+
+    # Problems: FieldAgent refuses some items; the banner, then its details.
+    victim = sorted(surveys, key=lambda s: s.name)[3].sentera_id
+    sim.dataset.set_failed(
+        victim,
+        [
+            {"key": "processing_failed", "code": "MOSAIC_PROCESSING_FAILED",
+             "message": f"Mosaic {n} could not be processed", "reason": "stitching failed"}
+            for n in (1, 2, 3)
+        ],
+    )  # fmt: skip
+    window.start_sync(SyncScope.everything())
+    wait_until(lambda: not window.controller.is_running)
+    wait_until(lambda: window.banner.isVisible())
+    save(window, out / "problem-banner.png")
+    window.show_problems()
+    dialog = window._problems
+    assert dialog is not None
+    dialog.move(260, 180)
+    pause(0.3)
+    dialog.tabs.setCurrentIndex(0)
+    save(dialog, out / "problem-details.png")
+    dialog.close()
+
+    # Offline: the server goes away; everything stays browsable.
+    sim.stop()
+    window.set_connection_state(ConnectionState.OFFLINE, None, "FieldAgent cannot be reached")
+    select(window, "all", None)
+    window.filter_bar.text.setText("NDVI")
+    window.filter_bar.flush()
+    save(window, out / "offline.png")
+    window.filter_bar.clear()
+    window.close()
+
+    # Dark theme, as on a desktop set to dark (a fresh window picks the palette up).
+    QApplication.setPalette(dark_palette())  # type: ignore[arg-type]
+    dark = make_window(store, client, folder / "settings.ini")
+    assert isinstance(dark, MainWindow)
+    dark.set_connection_state(ConnectionState.OFFLINE, None, "FieldAgent cannot be reached")
+    select(dark, "survey", survey.sentera_id)
+    dark.table.selectRow(1)
+    dark.banner.hide()
+    save(dark, out / "main-window-dark.png")
+    dark.close()
+    store.close()
+
+    # HiDPI: the same window at 2x in a child process (the scale is fixed at start-up).
+    subprocess.run(
+        [sys.executable, __file__, "--out", str(out), "--hidpi-from", str(folder)],
+        check=True,
+        env={**os.environ, "QT_SCALE_FACTOR": "2"},
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+def capture_hidpi(folder: Path, out: Path) -> int:
+    from app.store import Store
+    from app.ui.window import MainWindow
+
+    start_application()
+    store = Store.open(folder / "fielddesk.sqlite3")
+    window = make_window(store, None, folder / "settings.ini")
+    assert isinstance(window, MainWindow)
+    window.resize(*SIZE)  # logical pixels: twice as many on the screen
+    surveys = store.survey_rows()
+    survey = max(surveys, key=lambda s: (s.mosaic_count, s.name))
+    select(window, "survey", survey.sentera_id)
+    window.table.selectRow(2)
+    window.banner.hide()
+    save(window, out / "main-window-hidpi.png")
+    window.close()
+    store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""The window without a server, and what it remembers: browsing offline, settings, keys."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.simulator import Simulator
+from app.store import DB_FILENAME, MosaicSort, Store
+from app.sync.events import Outcome, SyncScope
+from app.ui.application import open_store
+from app.ui.catalogue import NodeKind
+from app.ui.mosaic_columns import COLUMN_INDEX
+from app.ui.toolbar import ConnectionState
+from tests.ui.conftest import quick_runner, run_sync
+
+
+def test_opens_and_browses_with_the_server_stopped(
+    qtbot: Any, make_window: Any, simulator: Simulator, store: Store
+) -> None:
+    first = make_window(simulator)
+    run_sync(qtbot, first)
+    first.close()
+    simulator.stop()
+
+    window = make_window(runner_factory=quick_runner(store, simulator))  # the server is gone
+    assert window.mosaics.rowCount() == 60
+    assert window.status.age.text() == "Last synced just now"  # from the run log
+    survey = store.survey_rows()[0]
+    index = window.tree_proxy.mapFromSource(
+        window.tree_model.index_for(NodeKind.SURVEY, survey.sentera_id)
+    )
+    window.tree.setCurrentIndex(index)
+    assert window.mosaics.rowCount() == survey.mosaic_count
+    window.table.sortByColumn(COLUMN_INDEX["captured_at"], Qt.SortOrder.AscendingOrder)
+    window.table.selectRow(0)
+    assert window.details.detail is not None
+    assert window.details.detail.survey_name == survey.name
+    window.filter_bar.text.setText("no mosaic is called this")
+    window.filter_bar.flush()
+    assert window.mosaics.rowCount() == 0
+    assert window.notice_title.text() == "No mosaics match these filters"
+    window.notice_button.click()
+    assert window.mosaics.rowCount() == survey.mosaic_count
+
+    summary = run_sync(qtbot, window)  # the network is really gone
+    assert summary.outcome is Outcome.INTERRUPTED
+    assert window.banner.isVisible()
+    assert window.mosaics.rowCount() == survey.mosaic_count
+
+
+def test_offline_and_signed_out_disable_sync_and_say_why(
+    qtbot: Any, make_window: Any, simulator: Simulator
+) -> None:
+    signed_out = make_window()
+    assert not signed_out.toolbar.sync_all.isEnabled()
+    assert "Sign in" in signed_out.toolbar.sync_all.toolTip()
+    assert signed_out.toolbar.account.text() == "Not signed in"
+    assert not signed_out.start_sync(SyncScope.everything())
+    signed_out.close()
+
+    window = make_window(simulator)
+    window.set_account("ada@example.com")
+    assert window.toolbar.account.text() == "Signed in as ada@example.com"
+    window.set_connection_state(ConnectionState.OFFLINE, None, "no route to host")
+    assert not window.toolbar.sync_all.isEnabled()
+    assert "no route to host" in window.toolbar.sync_all.toolTip()
+    assert window.banner.isVisible() and window.banner.text.startswith("Offline")
+    window.set_connection_state(ConnectionState.ONLINE)
+    assert window.toolbar.sync_all.isEnabled()
+    assert not window.banner.isVisible()
+    assert window.toolbar.connection_text.text() == "Online"
+
+
+def test_window_state_is_remembered(
+    qtbot: Any, make_window: Any, simulator: Simulator, store: Store, settings: QSettings
+) -> None:
+    window = make_window(simulator)
+    run_sync(qtbot, window)
+    field = store.field_rows()[0]
+    window.tree.setCurrentIndex(
+        window.tree_proxy.mapFromSource(
+            window.tree_model.index_for(NodeKind.FIELD, field.sentera_id)
+        )
+    )
+    window.table.sortByColumn(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
+    window.table.setColumnWidth(COLUMN_INDEX["quality"], 177)
+    window.resize(761, 555)  # inside the offscreen screen, which restoreGeometry respects
+    window.splitter.setSizes([200, 600, 311])
+    sizes = window.splitter.sizes()
+    window.close()
+
+    again = make_window(simulator)
+    assert again.mosaics.query.sort is MosaicSort.NAME and not again.mosaics.query.descending
+    assert again.table.horizontalHeader().sortIndicatorSection() == COLUMN_INDEX["name"]
+    assert again.table.columnWidth(COLUMN_INDEX["quality"]) == 177
+    assert (again.width(), again.height()) == (761, 555)
+    assert again.splitter.sizes() == sizes
+    assert again.mosaics.query.scope is not None
+    assert again.mosaics.query.scope.sentera_id == field.sentera_id
+    assert Path(settings.fileName()).is_file()
+
+
+def test_keyboard_shortcuts(qtbot: Any, make_window: Any, simulator: Simulator) -> None:
+    window = make_window(simulator)
+    window.tree.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.filter_bar.text.hasFocus()
+    with qtbot.waitSignal(window.controller.finished, timeout=60_000):
+        qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    window.tree_filter.setText("zzz-no-such-place")
+    assert window.tree_proxy.rowCount() == 1  # only "All mosaics" stays
+    window.tree_filter.clear()
+    assert window.tree_proxy.rowCount() == 3
+
+
+def test_a_newer_database_is_explained(qtbot: Any, tmp_path: Path) -> None:
+    path = tmp_path / DB_FILENAME
+    Store.open(path).close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = 'from_the_future'")
+    shown: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            shown.append(box.text())
+            box.close()
+        else:
+            QTimer.singleShot(20, answer)
+
+    QTimer.singleShot(0, answer)
+    assert open_store(path) is None
+    assert shown and "newer" in shown[0].lower()
+
+
+def test_smoke_run_of_the_app(tmp_path: Path) -> None:
+    """`fielddesk --smoke-test`: the window, a sync against the simulator, exit 0."""
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "--smoke-test", "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Up to date" in result.stdout

@@ -1,0 +1,86 @@
+"""The QThread worker and its controller, driving the real engine against the simulator."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from app.domain import ChangeSet, Level
+from app.simulator import Simulator
+from app.store import MosaicQuery, Store
+from app.sync.engine import SyncEngine
+from app.sync.events import CancelToken, Outcome, Progress, RunSummary, SyncScope
+from app.sync.worker import SyncController
+from tests.ui.conftest import client_factory_for
+
+
+def _controller(store: Store, sim: Simulator) -> SyncController:
+    factory = client_factory_for(sim)
+    return SyncController(lambda: SyncEngine(store=store, client_factory=factory))
+
+
+def test_a_run_reports_through_signals_from_its_own_thread(
+    qtbot: Any, store: Store, simulator: Simulator
+) -> None:
+    controller = _controller(store, simulator)
+    events: list[object] = []
+    threads: set[int] = set()
+    controller.progress.connect(events.append)
+    controller.changes.connect(events.append)
+    controller.changes.connect(lambda _c: threads.add(threading.get_ident()))
+    with qtbot.waitSignal(controller.finished, timeout=60_000) as done:
+        assert controller.start(SyncScope.everything())
+        assert controller.is_running
+        assert not controller.start(SyncScope.everything())  # one run at a time
+    summary = done.args[0]
+    assert isinstance(summary, RunSummary) and summary.outcome is Outcome.COMPLETE
+    assert not controller.is_running
+    assert any(isinstance(e, Progress) for e in events)
+    changes = [e for e in events if isinstance(e, ChangeSet)]
+    mosaics = [c for c in changes if c.level is Level.MOSAICS]
+    assert sum(len(c.inserted) for c in mosaics) == 60  # the tiny account's mosaics
+    assert threads == {threading.get_ident()}  # delivered on the UI thread
+    assert len(store.mosaic_ids(MosaicQuery())) == 60
+
+
+def test_cancel_is_a_flag_the_busy_worker_sees(
+    qtbot: Any, store: Store, simulator_factory: Any
+) -> None:
+    sim = simulator_factory(mosaics_cap=3, latency=0.05)
+    controller = _controller(store, sim)
+    seen: list[ChangeSet] = []
+    controller.changes.connect(seen.append)
+    with qtbot.waitSignal(controller.finished, timeout=60_000) as done:
+        controller.start(SyncScope.everything())
+        qtbot.waitUntil(lambda: bool(seen), timeout=30_000)
+        controller.cancel()
+        assert controller.cancel_requested
+    assert done.args[0].outcome is Outcome.CANCELLED
+
+
+def test_a_crashing_runner_still_ends_the_run(qtbot: Any) -> None:
+    class Broken:
+        def run(self, scope: SyncScope, *, cancel: CancelToken, on_event: Any) -> RunSummary:
+            raise ZeroDivisionError("bug")
+
+    controller = SyncController(Broken)
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as done:
+        controller.start(SyncScope.everything())
+    assert done.args[0].outcome is Outcome.FAILED
+    assert "internal error" in done.args[0].message
+    # And the next run can start.
+    with qtbot.waitSignal(controller.finished, timeout=10_000):
+        assert controller.start(SyncScope.everything())
+
+
+def test_shutdown_waits_for_the_thread(qtbot: Any, store: Store, simulator_factory: Any) -> None:
+    sim = simulator_factory(mosaics_cap=3, latency=0.05)
+    controller = _controller(store, sim)
+    seen: list[ChangeSet] = []
+    controller.changes.connect(seen.append)
+    controller.start(SyncScope.everything())
+    qtbot.waitUntil(lambda: bool(seen), timeout=30_000)
+    assert controller.shutdown(30_000)
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as done:
+        pass
+    assert done.args[0].outcome is Outcome.CANCELLED
