@@ -24,14 +24,29 @@ KEYRING_SESSION := $(shell command -v dbus-run-session >/dev/null 2>&1 && comman
 test: venv
 	QT_QPA_PLATFORM=offscreen $(KEYRING_SESSION) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+LINT_PATHS := app tests benchmarks scripts packaging
+
 lint: venv
-	$(BIN)/ruff check app tests benchmarks
-	$(BIN)/ruff format --check app tests benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy app
 
 format: venv
-	$(BIN)/ruff format app tests benchmarks
-	$(BIN)/ruff check --fix app tests benchmarks
+	$(BIN)/ruff format $(LINT_PATHS)
+	$(BIN)/ruff check --fix $(LINT_PATHS)
+
+# The Linux application bundle (dist/FieldDesk/), smoke-tested after the build.
+package: venv
+	VENV=$(VENV) packaging/build.sh
+
+# Screenshots of the real window under Xvfb (Debian: xvfb), written to docs/screenshots/.
+screenshots: venv
+	$(BIN)/python scripts/screenshots.py
+
+bench: venv
+	$(BIN)/python benchmarks/sync_client_cost.py
+	$(BIN)/python benchmarks/sync_concurrency.py
+	$(BIN)/python benchmarks/ui_responsiveness.py
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
