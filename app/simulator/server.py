@@ -98,7 +98,10 @@ class Simulator:
     # -- lifecycle ----------------------------------------------------------------------
 
     def _bind(self) -> socket.socket:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # Naming IPPROTO_TCP lets asyncio recognise the socket as TCP and set
+        # TCP_NODELAY on accepted connections; without it every reply waits ~40 ms
+        # for delayed ACKs (Nagle), which would distort every measurement.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.config.host, self.port))

@@ -24,6 +24,7 @@ from app.store.errors import translating
 
 log = logging.getLogger(__name__)
 
+CACHE_KIB = 64 * 1024
 BUSY_TIMEOUT_MS = 5000
 _WRITE_OPTION = "fielddesk_write"
 
@@ -50,6 +51,9 @@ def create_store_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            # A 64 MB page cache (SQLite's default is 2 MB): upserting into a survey of
+            # 100,000 mosaics otherwise re-reads index pages for every row.
+            cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         finally:
             cursor.close()
 

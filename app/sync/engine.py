@@ -225,18 +225,32 @@ class _Run:
             self._sync_organizations()
             return
         pool = ThreadPoolExecutor(self.engine._concurrency, thread_name_prefix=f"sync-{level}")
-        pending = {pool.submit(self._scope_loop, level, sid): sid for sid in scope_ids}
+        # Finished scope loops announce themselves (and wake the writer) rather than
+        # being polled: with thousands of scopes, polling every future after every
+        # served task cost as much CPU as the sync itself.
+        ended: queue.SimpleQueue[Future[None]] = queue.SimpleQueue()
+
+        def announce(loop: Future[None]) -> None:
+            ended.put(loop)
+            self.inbox.put((_nothing, Future()))
+
+        pending: dict[Future[None], str] = {}
+        for sid in scope_ids:
+            loop = pool.submit(self._scope_loop, level, sid)
+            pending[loop] = sid
+            loop.add_done_callback(announce)
         scope_loops = list(pending)
         aborted = False
         try:
             while pending:
                 try:
-                    task, reply = self.inbox.get(timeout=0.05)
+                    task, reply = self.inbox.get(timeout=0.1)
                 except queue.Empty:
                     pass
                 else:
                     self._serve(task, reply)
-                for done in [f for f in pending if f.done()]:
+                while not ended.empty():
+                    done = ended.get()
                     self._scope_finished(level, pending.pop(done), done)
                 if self.cancel.cancelled and not aborted:
                     aborted = True
@@ -507,6 +521,10 @@ def _run_stop_for(error: ApiError) -> RunStopped | None:
             "Sync will continue where it stopped when the connection is back.",
         )
     return None
+
+
+def _nothing() -> None:
+    """A no-op writer task, queued only to wake the writer."""
 
 
 def _order(level: Level) -> int:
