@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the window offscreen, run a demo sync, and exit 0 if all went well",
     )
+    parser.add_argument(
+        "--install-desktop-entry",
+        action="store_true",
+        help="add FieldDesk to your application menu (Linux) and exit",
+    )
     cli.add_subcommands(parser)
     return parser
 
@@ -41,6 +46,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command:
         return cli.run_command(args)
+    if args.install_desktop_entry:
+        from app.launch.desktop_entry import install_desktop_entry
+
+        entry = install_desktop_entry()
+        print(f"FieldDesk is in the application menu: {entry.desktop_file}")
+        return 0
+    from app.launch import early
+
+    cannot_start = early.run_preflight()
+    if cannot_start is not None:
+        return cannot_start
+    if args.smoke_test:
+        from pathlib import Path
+
+        from app.launch.smoke import run_smoke_test
+
+        return run_smoke_test(data_dir=Path(args.data_dir) if args.data_dir else None)
     from app.ui.application import run_from_args
 
     return run_from_args(args)
