@@ -3,7 +3,7 @@
 The survey is served by the simulator. Every page of the documented `sync_mosaics` loop
 is fetched once, over HTTP, with the client's own query document; then, on exactly those
 response bodies, two ways of storing them are timed in alternating rounds, each into a
-fresh database file with the store's pragmas (WAL, synchronous=NORMAL, foreign keys):
+fresh database file with the store's pragmas (WAL, synchronous=NORMAL, foreign keys, page cache):
 
 - FieldDesk: the client's parser (`decode_envelope` + `parse_sync_mosaics`, which check
   every field and build frozen records) and `Store.apply_page`, page by page;
@@ -41,6 +41,7 @@ from app.api.resources import load_query
 from app.domain import Field, Level, Organization, Survey, SyncPage
 from app.simulator import Simulator, SimulatorConfig
 from app.store import Store
+from app.store.engine import CACHE_KIB
 from app.store.models import utc_now_text
 from app.sync.engine import SyncEngine
 from app.sync.events import CancelToken, Outcome, ScopeKind, SyncScope
@@ -192,7 +193,13 @@ def mosaics_ddl(store_path: Path) -> list[str]:
 def open_baseline(path: Path, ddl: Sequence[str]) -> sqlite3.Connection:
     """A bare database with the store's `mosaics` table, its indexes and its pragmas."""
     connection = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+    pragmas = (
+        "journal_mode=WAL",
+        "synchronous=NORMAL",
+        "foreign_keys=ON",
+        f"cache_size=-{CACHE_KIB}",
+    )
+    for pragma in pragmas:
         connection.execute(f"PRAGMA {pragma}")
     connection.execute("CREATE TABLE surveys (id INTEGER PRIMARY KEY)")  # for the foreign key
     connection.execute("INSERT INTO surveys (id) VALUES (1)")
