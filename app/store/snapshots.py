@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from app.domain import Level
+from app.domain import Level, Mosaic
 
 
 class SyncState(StrEnum):
@@ -37,27 +37,9 @@ class RunOutcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class MosaicSnapshot:
-    """Every field of `app.domain.Mosaic`, plus what the local copy adds."""
+class MosaicSnapshot(Mosaic):
+    """Every field of `app.domain.Mosaic`, in the same order, plus what the local copy adds."""
 
-    sentera_id: str
-    content_hash: str
-    survey_sentera_id: str
-    name: str
-    mosaic_type: str
-    quality: str
-    image_status: str
-    area_value: float | None
-    area_unit: str | None
-    captured_at: str
-    image_count: int
-    is_from_sentera_sensor: bool
-    released: bool
-    message: str | None
-    created_at: str
-    created_by: str | None
-    updated_at: str
-    updated_by: str | None
     first_seen_at: datetime
     is_new: bool  # not viewed yet
 
