@@ -1,8 +1,10 @@
 """Starting the window: QApplication, the local store, the main window, the event loop.
 
-The window is built from the store alone, so it opens instantly and offline; the server
-and token only decide whether Sync is offered. A database FieldDesk cannot open (written
-by a newer version, corrupt, unreadable) is explained in a dialog, never a traceback.
+The window is built from the store alone, so it opens instantly and offline. The
+`AppSession` (sign-in, connection monitor, sync by itself, preferences) is attached to
+it and starts probing only once the window shows. A database FieldDesk cannot open
+(written by a newer version, corrupt, unreadable) is explained in a dialog, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -22,12 +24,18 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import config
+from app.account.session import OAuthSettings
+from app.launch import logs
+from app.launch.crash import CrashHandler
+from app.launch.shutdown import QuitGuard, quit_on_signals, shutdown
+from app.launch.single_instance import SingleInstance, bring_to_front
+from app.launch.smoke import watch_first_window
 from app.store import DB_FILENAME, Store
 from app.store.errors import CorruptDatabaseError, NewerDatabaseError, StoreError
 from app.sync.events import Outcome, RunSummary, SyncScope
 from app.ui import settings as keys
 from app.ui.icons import icon
-from app.ui.toolbar import ConnectionState
+from app.ui.session import AppSession, MemoryKeyring, remove_local_database
 from app.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -98,59 +106,118 @@ def open_store(path: Path) -> Store | None:
     return None
 
 
+def build_session(
+    settings: QSettings,
+    *,
+    server_url: str | None,
+    token_provider: Any | None = None,
+    demo: bool = False,
+    account: str | None = None,
+    oauth: OAuthSettings | None = None,
+) -> AppSession:
+    """The account, connection and auto-sync of this run.
+
+    The demo and the smoke test hand in a token; it is kept in memory only (never in
+    the user's keyring) and `FIELDDESK_TOKEN` does not apply to them.
+    """
+    throwaway = demo or token_provider is not None
+    session = AppSession(
+        settings=settings,
+        server_url=server_url,
+        oauth=oauth or OAuthSettings(*config.oauth_client()),
+        keyring_backend=MemoryKeyring() if throwaway else None,
+        environ={} if throwaway else None,
+    )
+    if token_provider is not None:
+        session.accept_token(token_provider.access_token(), account)
+    return session
+
+
 def run(
     *,
     data_dir: Path,
     server_url: str | None,
-    token_provider: Any | None,
+    token_provider: Any | None = None,
     demo: bool = False,
     account: str | None = None,
     settings: QSettings | None = None,
     on_window: Callable[[MainWindow], None] | None = None,
+    oauth: OAuthSettings | None = None,
 ) -> int:
-    """Show the window over the database in `data_dir` and run until it closes."""
+    """Show the window over the database in `data_dir` and run until it closes.
+
+    `token_provider` (the demo, the smoke test) signs in with its token for this run
+    only; otherwise the stored sign-in for the server is used, if any. A sign-out that
+    asked to remove the local data closes the window; the database is deleted once
+    the store is closed, and the window opens again on an empty one.
+    """
     app = ensure_application()
-    store = open_store(data_dir / DB_FILENAME)
-    if store is None:
-        return 1
-    client_factory: Callable[[], Any] | None = None
-    if server_url and token_provider is not None:
-        from app.api.client import FieldAgentClient
-
-        def client_factory() -> Any:
-            return FieldAgentClient(server_url, token_provider)
-
+    # One FieldDesk per data directory: a second launch brings this one forward.
+    instance = SingleInstance(data_dir, parent=app)
+    if not instance.claim(sys.argv[1:]):
+        return 0
+    settings = settings or app_settings()
+    session = build_session(
+        settings,
+        server_url=server_url,
+        token_provider=token_provider,
+        demo=demo,
+        account=account,
+        oauth=oauth,
+    )
+    shown: list[MainWindow] = []
+    instance.activation_requested.connect(
+        lambda _args: bring_to_front(shown[-1]) if shown else None
+    )
     try:
-        window = build_window(store, client_factory, settings or app_settings(), account=account)
-        if demo:
-            window.setWindowTitle("FieldDesk — demo")
-        window.show()
-        calm_garbage_collector()
-        if on_window is not None:
-            on_window(window)
-        return app.exec()
+        while True:
+            store = open_store(data_dir / DB_FILENAME)
+            if store is None:
+                return 1
+            first = not shown
+            window: MainWindow | None = None
+            try:
+                window = build_window(store, None, settings)
+                shown.append(window)
+                if demo:
+                    window.setWindowTitle("FieldDesk — demo")
+                session.attach(window)
+                QuitGuard(window, window.controller)  # closing during a sync finishes it first
+                if first:
+                    watch_first_window(window)
+                window.show()
+                session.start()  # after the window: start-up never waits for the network
+                calm_garbage_collector()
+                if first and on_window is not None:
+                    on_window(window)
+                code = app.exec()
+            finally:
+                session.detach()
+                stopped = shutdown(window.controller if window is not None else None, store)
+            if code != 0 or not session.take_remove_data_request():
+                return code
+            if not stopped:
+                log.warning("a sync was still running; the local data was not removed")
+                return code
+            remove_local_database(data_dir)  # the store is closed: nothing writes to it
     finally:
-        store.close()
-
-
-def _token_provider(server: str) -> Any | None:
-    from app.api.auth import StaticTokenProvider
-
-    token = os.environ.get("FIELDDESK_TOKEN")
-    if token:
-        return StaticTokenProvider(token)
-    try:
-        from app.account.session import (  # type: ignore[attr-defined]
-            stored_token_provider,
-        )
-    except ImportError:
-        return None
-    return stored_token_provider(server)
+        session.stop()
+        instance.close()
 
 
 def run_from_args(args: argparse.Namespace) -> int:
     """`fielddesk [--demo] [--server URL] [--data-dir DIR] [--smoke-test]`."""
-    logging.basicConfig(level=logging.DEBUG if getattr(args, "debug", False) else logging.INFO)
+    log_dir = (
+        Path(args.data_dir)
+        if args.data_dir
+        else config.default_data_dir(demo=True)
+        if args.demo
+        else config.resolve_data_dir(None)
+    )
+    setup = logs.configure_logging(log_dir, debug=bool(getattr(args, "debug", False)))
+    logs.route_qt_messages()  # before the QApplication: a platform failure is explained
+    quit_on_signals(ensure_application())
+    CrashHandler(log_file=setup.log_file).install()
     smoke = bool(getattr(args, "smoke_test", False))
     if smoke:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -165,19 +232,21 @@ def run_from_args(args: argparse.Namespace) -> int:
             stack.callback(simulator.stop)
             server: str | None = simulator.graphql_url
             provider: Any | None = StaticTokenProvider(simulator.demo_token)
-            account: str | None = "Demo account (simulator)"
+            account: str | None = simulator.demo_user_email
+            # "Sign in with FieldAgent" works against the simulator too.
+            oauth: OAuthSettings | None = OAuthSettings(
+                simulator.oauth_client_id, simulator.oauth_client_secret
+            )
             data_dir = Path(args.data_dir) if args.data_dir else config.default_data_dir(demo=True)
         else:
             server = config.resolve_server_url(args.server)
-            provider = _token_provider(server)
-            account = "FieldAgent" if provider is not None else None
+            provider, account, oauth = None, None, None
             data_dir = config.resolve_data_dir(args.data_dir)
         if smoke:
             if not args.data_dir:
                 data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
             settings = QSettings(str(data_dir / "smoke.ini"), QSettings.Format.IniFormat)
         result: dict[str, RunSummary] = {}
-        hook = _smoke_hook(result) if smoke else _online_hook(server, provider)
         code = run(
             data_dir=data_dir,
             server_url=server,
@@ -185,7 +254,8 @@ def run_from_args(args: argparse.Namespace) -> int:
             demo=bool(args.demo),
             account=account,
             settings=settings,
-            on_window=hook,
+            on_window=_smoke_hook(result) if smoke else None,
+            oauth=oauth,
         )
         if smoke:
             summary = result.get("summary")
@@ -193,14 +263,6 @@ def run_from_args(args: argparse.Namespace) -> int:
             print(f"smoke test: {summary.message if summary else 'no sync result'}")
             return 0 if ok else 1
         return code
-
-
-def _online_hook(server: str | None, provider: Any | None) -> Callable[[MainWindow], None]:
-    def hook(window: MainWindow) -> None:
-        if provider is None:
-            window.set_connection_state(ConnectionState.UNKNOWN, None, "Not signed in")
-
-    return hook
 
 
 def _smoke_hook(result: dict[str, RunSummary]) -> Callable[[MainWindow], None]:

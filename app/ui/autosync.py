@@ -68,10 +68,12 @@ class AutoSync(QObject):
         self._start_sync = start_sync or controller.start
         self._interrupted = False
         self._started_once = False
+        self._stopped = False
+        self._settle_reason = "reconnected"
         self._was_online = monitor.status.state is Connection.ONLINE
         self._settle = QTimer(self)
         self._settle.setSingleShot(True)
-        self._settle.timeout.connect(lambda: self._trigger("reconnected"))
+        self._settle.timeout.connect(self._settled)
         self._periodic = QTimer(self)
         self._periodic.setSingleShot(True)
         self._periodic.timeout.connect(lambda: self._trigger("periodic"))
@@ -88,12 +90,24 @@ class AutoSync(QObject):
         return datetime.now(UTC) + timedelta(milliseconds=self._periodic.remainingTime())
 
     def apply_settings(self, settings: AutoSyncSettings) -> None:
+        """Take new choices at once: a changed interval counts from now."""
+        if settings.periodic_minutes != self._settings.periodic_minutes:
+            self._periodic.stop()
         self._settings = settings
         self._arm_periodic()
+
+    def stop(self) -> None:
+        """Stop for good (its window is closing): no timer fires after this."""
+        self._stopped = True
+        self._settle.stop()
+        self._periodic.stop()
+        self.next_sync_changed.emit(None)
 
     @Slot(object)
     def on_run_finished(self, summary: RunSummary) -> None:
         """Connect to the controller's `finished`."""
+        if self._stopped:
+            return
         self._interrupted = summary.outcome is Outcome.INTERRUPTED
         if self._interrupted:
             self._monitor.report_unreachable(summary.message)
@@ -103,12 +117,16 @@ class AutoSync(QObject):
 
     @Slot(object)
     def _on_status(self, status: ConnectionStatus) -> None:
+        if self._stopped:
+            return
         online = status.state is Connection.ONLINE
         if online and not self._started_once:
             self._started_once = True
             if self._settings.on_start:
+                self._settle_reason = "start"
                 self._settle.start(0)
         elif online and not self._was_online and self._wants_reconnect_sync():
+            self._settle_reason = "reconnected"
             self._settle.start(self._settings.settle_ms)
         if not online:
             self._settle.stop()
@@ -127,14 +145,23 @@ class AutoSync(QObject):
 
     def _arm_periodic(self) -> None:
         minutes = self._settings.periodic_minutes
-        if minutes <= 0 or self._monitor.status.state is not Connection.ONLINE:
+        offline = self._monitor.status.state is not Connection.ONLINE
+        if minutes <= 0 or offline or self._stopped:
             self._periodic.stop()
         elif not self._periodic.isActive():
             self._periodic.start(int(minutes * 60_000))
         self.next_sync_changed.emit(self.next_sync_at)
 
+    def _settled(self) -> None:
+        # A sync may have completed while the connection settled (e.g. one resumed
+        # right after signing in): then reconnecting needs no second one.
+        if self._settle_reason == "reconnected" and not self._wants_reconnect_sync():
+            log.debug("auto-sync (reconnected) skipped: a sync completed meanwhile")
+            return
+        self._trigger(self._settle_reason)
+
     def _trigger(self, why: str) -> None:
-        if self._monitor.status.state is not Connection.ONLINE:
+        if self._stopped or self._monitor.status.state is not Connection.ONLINE:
             return
         if self._controller.is_running:
             log.debug("auto-sync (%s) skipped: a sync is running", why)

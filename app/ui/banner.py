@@ -39,6 +39,7 @@ def _mix(base: QColor, tint: QColor, amount: float) -> QColor:
 
 class Banner(QFrame):
     details_requested = Signal()
+    action_requested = Signal(str)  # the action offered with the message ("sign-in")
     dismissed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -54,6 +55,9 @@ class Banner(QFrame):
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.details_button = QPushButton("Details…", self)
         self.details_button.clicked.connect(self.details_requested)
+        self.action: str = ""
+        self.action_button = QPushButton(self)
+        self.action_button.clicked.connect(lambda: self.action_requested.emit(self.action))
         self._close = QToolButton(self)
         self._close.setIcon(icon("close"))
         self._close.setAutoRaise(True)
@@ -61,6 +65,7 @@ class Banner(QFrame):
         self._close.clicked.connect(self._dismiss)
         layout.addWidget(self._icon)
         layout.addWidget(self._text, 1)
+        layout.addWidget(self.action_button)
         layout.addWidget(self.details_button)
         layout.addWidget(self._close)
         self.severity = Severity.INFO
@@ -70,10 +75,21 @@ class Banner(QFrame):
     def text(self) -> str:
         return self._text.text()
 
-    def show_message(self, text: str, severity: Severity, *, details: bool = True) -> None:
+    def show_message(
+        self,
+        text: str,
+        severity: Severity,
+        *,
+        details: bool = True,
+        action: tuple[str, str] | None = None,
+    ) -> None:
+        """`action` is (name, button text): a button that emits `action_requested(name)`."""
         self.severity = severity
         self._text.setText(text)
         self.details_button.setVisible(details)
+        self.action, label = action or ("", "")
+        self.action_button.setText(label)
+        self.action_button.setVisible(action is not None)
         self._icon.setPixmap(icon(severity.value).pixmap(QSize(20, 20), self.devicePixelRatioF()))
         palette = self.palette()
         base = QGuiApplication.palette().color(QPalette.ColorRole.Window)

@@ -18,7 +18,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 
 import httpx
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -27,29 +26,13 @@ from PySide6.QtNetwork import QNetworkInformation
 from app.api.auth import TokenProvider
 from app.api.client import FieldAgentClient
 from app.api.errors import ApiError, AuthError, NetworkError, RequestTimeout, ServerError
+from app.ui.connection_state import Connection, ConnectionStatus
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Connection", "ConnectionMonitor", "ConnectionStatus", "ProbeTimings", "probe_server"]
+
 PROBE_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
-
-
-class Connection(StrEnum):
-    UNKNOWN = "unknown"  # no probe has answered yet
-    ONLINE = "online"
-    OFFLINE = "offline"  # the computer has no network
-    UNREACHABLE = "unreachable"  # network up, FieldAgent not answering
-    SIGNED_OUT = "signed_out"  # FieldAgent answers but refuses our sign-in
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionStatus:
-    state: Connection
-    since: datetime
-    reason: str  # one sentence for the tooltip
-
-    @property
-    def can_sync(self) -> bool:
-        return self.state is Connection.ONLINE
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +118,21 @@ class ConnectionMonitor(QObject):
     def stop(self) -> None:
         self._timer.stop()
         self._generation += 1  # answers still in flight are ignored
+        self._probing = False
 
     def set_server(self, graphql_url: str) -> None:
         self._url = graphql_url
+        self.recheck("Checking the new server…")
+
+    def recheck(self, reason: str = "Checking the connection…") -> None:
+        """Forget what is known and probe at once (signed in or out, new server).
+
+        A probe already out was made with the old sign-in or server: its answer is
+        ignored, and the state reads "unknown" until the new probe answers.
+        """
+        self.stop()
+        self._backoff = self._timings.first_backoff
+        self._set(Connection.UNKNOWN, reason)
         self.probe_now()
 
     @Slot()
@@ -159,7 +154,10 @@ class ConnectionMonitor(QObject):
 
         def work() -> None:
             state, reason = probe_server(url, tokens)
-            self._probe_answered.emit(state, reason, generation)
+            try:
+                self._probe_answered.emit(state, reason, generation)
+            except RuntimeError:  # the monitor went away while we probed (quitting)
+                log.debug("probe answered after its monitor was deleted")
 
         threading.Thread(target=work, name="fielddesk-probe", daemon=True).start()
 
@@ -175,9 +173,9 @@ class ConnectionMonitor(QObject):
 
     @Slot(object, str, int)
     def _on_probe_answered(self, state: Connection, reason: str, generation: int) -> None:
-        self._probing = False
         if generation != self._generation:
-            return
+            return  # from before a stop or recheck; the probe after it decides
+        self._probing = False
         if self._network is not None and _disconnected(self._network):
             state, reason = Connection.OFFLINE, "This computer has no network connection."
         self._set(state, reason)

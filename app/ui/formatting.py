@@ -135,3 +135,20 @@ def parse_iso_utc(text: str | None) -> datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def format_clock_time(when: datetime, locale: QLocale | None = None) -> str:
+    """ "14:30" or "2:30 PM" (the locale's short time) for a moment today; a later day
+    gets its short date too, so a 24-hour interval never reads as "in a few minutes"."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    value = QDateTime.fromMSecsSinceEpoch(round(when.timestamp() * 1000)).toLocalTime()
+    loc = locale or default_locale()
+    c_locale = loc.language() == QLocale.Language.C
+    if value.date() == QDateTime.currentDateTime().date():
+        if c_locale:
+            return value.toString("HH:mm")
+        return loc.toString(value.time(), QLocale.FormatType.ShortFormat)
+    if c_locale:
+        return value.toString("yyyy-MM-dd HH:mm")
+    return loc.toString(value, QLocale.FormatType.ShortFormat)

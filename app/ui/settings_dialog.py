@@ -42,6 +42,8 @@ class SettingsDialog(QDialog):
 
         self.server = QLineEdit(preferences.server_url)
         self.server.setPlaceholderText("https://api.sentera.com/graphql")
+        # Wide enough to read a whole URL, local ports included.
+        self.server.setMinimumWidth(self.server.fontMetrics().horizontalAdvance("x" * 42))
         self.server.textChanged.connect(self._validate)
         self.concurrency = QSpinBox()
         self.concurrency.setRange(1, 16)

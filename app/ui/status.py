@@ -16,7 +16,12 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QWi
 
 from app.domain import ChangeSet, Level
 from app.sync.events import Outcome, Progress, RunSummary
-from app.ui.formatting import format_count, format_datetime_long, relative_age
+from app.ui.formatting import (
+    format_clock_time,
+    format_count,
+    format_datetime_long,
+    relative_age,
+)
 
 AGE_REFRESH_MS = 30_000
 _LEVEL_NAMES = {
@@ -89,7 +94,12 @@ class SyncStatus:
         self.progress.hide()
         self.counts = QLabel(bar)
         self.counts.setMinimumWidth(self.counts.fontMetrics().horizontalAdvance("0" * 44))
+        self.next_sync = QLabel(bar)
+        self.next_sync.setObjectName("next-sync")
+        self._next_separator = _separator(bar)
         bar.addWidget(self.age)
+        bar.addWidget(self._next_separator)
+        bar.addWidget(self.next_sync)
         bar.addWidget(_separator(bar))
         bar.addWidget(self.stage, 1)
         bar.addPermanentWidget(self.progress)
@@ -100,6 +110,7 @@ class SyncStatus:
         self._timer.timeout.connect(self.refresh_age)
         self._timer.start()
         self.refresh_age()
+        self.show_next_sync(None)
 
     def refresh_age(self) -> None:
         when = self._last_synced()
@@ -109,6 +120,17 @@ class SyncStatus:
         else:
             self.age.setText(f"Last synced {relative_age(when)}")
             self.age.setToolTip(f"Last complete sync: {format_datetime_long(when.isoformat())}")
+
+    def show_next_sync(self, when: datetime | None) -> None:
+        """ "Next sync at 14:30" while periodic sync is armed; hidden otherwise."""
+        visible = when is not None
+        if when is not None:
+            self.next_sync.setText(f"Next sync at {format_clock_time(when)}")
+            self.next_sync.setToolTip(
+                "FieldDesk syncs by itself while online; change how often in Settings (Ctrl+,)"
+            )
+        self.next_sync.setVisible(visible)
+        self._next_separator.setVisible(visible)
 
     def age_phrase(self) -> str:
         """ "2 hours ago" or "" — for the offline banner."""

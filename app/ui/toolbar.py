@@ -1,27 +1,43 @@
 """The main toolbar: Sync (with a scope menu), Cancel, the connection light, the account.
 
 The connection and account widgets only display state given to them; detecting
-connectivity and signing in belong to other parts of the app, which call the window's
-`set_connection_state` / `set_account`.
+connectivity and signing in belong to other parts of the app (`session.AppSession`),
+which call the window's `set_connection_state` / `set_account_label`. The account
+button's menu (Sign in…, Sign out…, Settings…) only emits actions; the window turns
+them into its `sign_in_requested`, `sign_out_requested` and `settings_requested`.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
 
+from app.ui.connection_state import Connection
 from app.ui.formatting import format_datetime
 from app.ui.icons import icon
 
+# The window speaks of the same states the connection monitor reports.
+ConnectionState = Connection
 
-class ConnectionState(StrEnum):
-    UNKNOWN = "unknown"
-    ONLINE = "online"
-    OFFLINE = "offline"
+# state -> (icon, label in the toolbar, first line of the tooltip)
+_CONNECTION_LOOK = {
+    Connection.UNKNOWN: ("unknown-connection", "", "Connection not checked yet"),
+    Connection.ONLINE: ("online", "Online", "FieldAgent can be reached"),
+    Connection.OFFLINE: (
+        "offline",
+        "Offline",
+        "This computer has no network connection; showing the data on this computer",
+    ),
+    Connection.UNREACHABLE: (
+        "offline",
+        "Server unreachable",
+        "FieldAgent does not answer; FieldDesk keeps checking",
+    ),
+    Connection.SIGNED_OUT: ("warning", "Signed out", "FieldAgent answers, but you are signed out"),
+}
 
 
 class MainToolbar(QToolBar):
@@ -64,35 +80,50 @@ class MainToolbar(QToolBar):
         self.connection = QLabel(self)
         self.connection.setObjectName("connection-indicator")
         self.connection_text = QLabel(self)
+        self.connection_text.setContentsMargins(2, 0, 6, 0)
         self.addWidget(self.connection)
         self.addWidget(self.connection_text)
         self.addSeparator()
-        self.account_icon = QLabel(self)
-        self.account_icon.setPixmap(icon("account").pixmap(QSize(18, 18), self.devicePixelRatioF()))
-        self.account = QLabel(self)
-        self.account.setObjectName("account-label")
-        self.account.setContentsMargins(0, 0, 6, 0)
-        self.addWidget(self.account_icon)
-        self.addWidget(self.account)
+        self._build_account()
         self.show_connection(ConnectionState.UNKNOWN, None, None)
         self.show_account(None)
 
+    def _build_account(self) -> None:
+        self.sign_in_action = QAction("Sign in…", self)
+        self.sign_in_action.setToolTip("Sign in to FieldAgent")
+        self.sign_out_action = QAction("Sign out…", self)
+        self.sign_out_action.setToolTip("Forget the sign-in on this computer")
+        self.settings_action = QAction("Settings…", self)
+        # Ctrl+, everywhere (the platforms' own "Preferences" key is empty on most Linux
+        # desktops); on macOS Qt shows it as ⌘,.
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.account_menu = QMenu(self)
+        self.account_menu.setObjectName("account-menu")
+        self.account_notice = QAction("", self)
+        self.account_notice.setEnabled(False)
+        self.account_notice.setVisible(False)
+        self.account_menu.addAction(self.account_notice)
+        self.account_menu.addAction(self.sign_in_action)
+        self.account_menu.addAction(self.sign_out_action)
+        self.account_menu.addSeparator()
+        self.account_menu.addAction(self.settings_action)
+        self.account = QToolButton(self)
+        self.account.setObjectName("account-button")
+        self.account.setIcon(icon("account"))
+        self.account.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.account.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.account.setMenu(self.account_menu)
+        self.account.setAutoRaise(True)
+        self.addWidget(self.account)
+
     def show_connection(
-        self, state: ConnectionState, since: datetime | None, reason: str | None
+        self, state: Connection, since: datetime | None, reason: str | None
     ) -> None:
-        names = {
-            ConnectionState.ONLINE: ("online", "Online"),
-            ConnectionState.OFFLINE: ("offline", "Offline"),
-            ConnectionState.UNKNOWN: ("unknown-connection", ""),
-        }
-        name, text = names[state]
+        name, text, tip = _CONNECTION_LOOK[state]
         self.connection.setPixmap(icon(name).pixmap(QSize(18, 18), self.devicePixelRatioF()))
         self.connection_text.setText(text)
-        tip = {
-            ConnectionState.ONLINE: "FieldAgent can be reached",
-            ConnectionState.OFFLINE: "FieldAgent cannot be reached; showing local data",
-            ConnectionState.UNKNOWN: "Connection not checked yet",
-        }[state]
         if since is not None:
             tip += f"\nSince {format_datetime(since.isoformat())}"
         if reason:
@@ -101,5 +132,26 @@ class MainToolbar(QToolBar):
             widget.setToolTip(tip)
         self.connection.setAccessibleName(f"Connection: {text or 'unknown'}")
 
-    def show_account(self, text: str | None) -> None:
-        self.account.setText(f"Signed in as {text}" if text else "Not signed in")
+    def show_account(
+        self,
+        text: str | None,
+        *,
+        label: str | None = None,
+        can_sign_out: bool | None = None,
+        notice: str | None = None,
+    ) -> None:
+        """`text` is the account's name (None: signed out); `label` replaces the whole
+        wording ("Using the access token from FIELDDESK_TOKEN")."""
+        signed_in = text is not None or label is not None
+        shown = label or (f"Signed in as {text}" if text else "Not signed in")
+        self.account.setText(shown)
+        tip = shown if signed_in else "Not signed in: sign in to FieldAgent to sync"
+        if notice:
+            tip += f"\n{notice}."
+        self.account.setToolTip(tip)
+        self.account.setAccessibleName(f"Account: {shown}")
+        self.account_notice.setText(notice or "")
+        self.account_notice.setVisible(bool(notice))
+        self.sign_in_action.setVisible(not signed_in)
+        self.sign_out_action.setVisible(signed_in)
+        self.sign_out_action.setEnabled(signed_in if can_sign_out is None else can_sign_out)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QLabel,
@@ -25,14 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import config
 from app.domain import ChangeSet
 from app.store import Store
 from app.sync.events import ScopeKind, SyncScope
 from app.sync.worker import RunnerFactory, SyncController
 from app.ui import settings as keys
 from app.ui.background import BackgroundJobs
-from app.ui.banner import Banner, Severity
+from app.ui.banner import Banner
 from app.ui.catalogue import NodeData
+from app.ui.connection_state import Connection
 from app.ui.details import DetailsPane
 from app.ui.filter_bar import FilterBar
 from app.ui.icons import icon
@@ -40,19 +43,29 @@ from app.ui.live import ChangeCoalescer
 from app.ui.mosaic_model import MosaicTableModel
 from app.ui.problems import ProblemsDialog
 from app.ui.status import SyncStatus
-from app.ui.toolbar import ConnectionState, MainToolbar
+from app.ui.toolbar import MainToolbar
 from app.ui.tree_model import CatalogueTreeModel
 from app.ui.tree_proxy import CatalogueFilterProxy
 from app.ui.views import MosaicTableView
+from app.ui.window_account import SIGN_IN_ACTION, AccountMixin
 from app.ui.window_parts import ClientFactory
 from app.ui.window_query import QueryMixin
 from app.ui.window_sync import SyncMixin
 from app.ui.window_tree import TREE_REFRESH_MS, TreeMixin
 
+if TYPE_CHECKING:
+    from app.sync.retry import RetryPolicy
+
 log = logging.getLogger(__name__)
 
 
-class MainWindow(SyncMixin, TreeMixin, QueryMixin, QMainWindow):
+class MainWindow(AccountMixin, SyncMixin, TreeMixin, QueryMixin, QMainWindow):
+    # What the user asked for through the account menu or the banner; `AppSession`
+    # answers them (a window without a session ignores them).
+    sign_in_requested = Signal()
+    sign_out_requested = Signal()
+    settings_requested = Signal()
+
     def __init__(
         self,
         store: Store,
@@ -72,7 +85,7 @@ class MainWindow(SyncMixin, TreeMixin, QueryMixin, QMainWindow):
         self.jobs = BackgroundJobs(self)
         self.controller = SyncController(self._make_runner, self)
         self.coalescer = ChangeCoalescer(parent=self)
-        self._connection = ConnectionState.UNKNOWN
+        self._connection = Connection.UNKNOWN
         self._connection_since: datetime | None = None
         self._connection_reason: str | None = None
         self._scope: NodeData | None = None
@@ -87,6 +100,8 @@ class MainWindow(SyncMixin, TreeMixin, QueryMixin, QMainWindow):
         self._live_current: str | None = None
         self._problems: ProblemsDialog | None = None
         self._default_splitter = True  # no saved splitter sizes: place them on first show
+        self.sync_concurrency = config.DEFAULT_CONCURRENCY  # scopes fetched at once
+        self.sync_retry: RetryPolicy | None = None  # None: the engine's default
 
         self.toolbar = MainToolbar(self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
@@ -187,6 +202,11 @@ class MainWindow(SyncMixin, TreeMixin, QueryMixin, QMainWindow):
         self.toolbar.sync_field.triggered.connect(lambda: self._sync_selected(ScopeKind.FIELD))
         self.toolbar.sync_survey.triggered.connect(lambda: self._sync_selected(ScopeKind.SURVEY))
         self.toolbar.cancel.triggered.connect(self.cancel_sync)
+        self.toolbar.sign_in_action.triggered.connect(self.sign_in_requested)
+        self.toolbar.sign_out_action.triggered.connect(self.sign_out_requested)
+        self.toolbar.settings_action.triggered.connect(self.settings_requested)
+        self.addAction(self.toolbar.settings_action)  # Ctrl+, with the menu closed
+        self.banner.action_requested.connect(self._on_banner_action)
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.activated.connect(self.focus_filter)
         self.tree_filter.textChanged.connect(self._filter_tree)
@@ -212,28 +232,9 @@ class MainWindow(SyncMixin, TreeMixin, QueryMixin, QMainWindow):
         self.filter_bar.text.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_bar.text.selectAll()
 
-    # -- hooks for sign-in and connectivity (set from outside) ----------------------
-    def set_client_factory(self, factory: ClientFactory | None) -> None:
-        """Sign-in hands in a way to make API clients (None: signed out)."""
-        self._client_factory = factory
-        self._update_sync_actions()
-
-    def set_account(self, text: str | None) -> None:
-        self.toolbar.show_account(text)
-
-    def set_connection_state(
-        self, state: ConnectionState, since: datetime | None = None, reason: str | None = None
-    ) -> None:
-        previous = self._connection
-        self._connection, self._connection_since, self._connection_reason = state, since, reason
-        self.toolbar.show_connection(state, since, reason)
-        self._update_sync_actions()
-        if state is ConnectionState.OFFLINE:
-            age = self.status.age_phrase()
-            data = f"showing data synced {age}" if age else "showing the data on this computer"
-            self.banner.show_message(f"Offline — {data}.", Severity.INFO, details=False)
-        elif previous is ConnectionState.OFFLINE and self.banner.severity is Severity.INFO:
-            self.banner.hide()
+    def _on_banner_action(self, name: str) -> None:
+        if name == SIGN_IN_ACTION:
+            self.sign_in_requested.emit()
 
     # -- close ------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:

@@ -19,12 +19,13 @@ from app.sync.worker import RunnerFactory, SyncController
 from app.ui.background import BackgroundJobs
 from app.ui.banner import Banner
 from app.ui.catalogue import NodeData
+from app.ui.connection_state import Connection
 from app.ui.details import DetailsPane
 from app.ui.filter_bar import FilterBar
 from app.ui.live import ChangeCoalescer
 from app.ui.mosaic_model import MosaicTableModel
 from app.ui.status import SyncStatus
-from app.ui.toolbar import ConnectionState, MainToolbar
+from app.ui.toolbar import MainToolbar
 from app.ui.tree_model import CatalogueTreeModel
 from app.ui.tree_proxy import CatalogueFilterProxy
 from app.ui.views import MosaicTableView
@@ -33,6 +34,8 @@ ClientFactory = Callable[[], object]
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow as _Widget
+
+    from app.sync.retry import RetryPolicy
 else:
     # At run time the parts are plain mixins: making each of them a QMainWindow subclass
     # gives shiboken a diamond over a Qt class, and it then hands out bad pointers.
@@ -64,7 +67,9 @@ class WindowParts(_Widget):
 
     _client_factory: ClientFactory | None
     _runner_override: RunnerFactory | None
-    _connection: ConnectionState
+    sync_concurrency: int
+    sync_retry: RetryPolicy | None
+    _connection: Connection
     _connection_since: datetime | None
     _connection_reason: str | None
     _scope: NodeData | None
@@ -92,4 +97,7 @@ class WindowParts(_Widget):
         raise NotImplementedError
 
     def _update_sync_actions(self) -> None:
+        raise NotImplementedError
+
+    def show_sign_in_banner(self, text: str) -> None:
         raise NotImplementedError

@@ -13,11 +13,13 @@ from app.sync.events import Outcome, RunSummary, ScopeKind, SyncScope
 from app.sync.worker import SyncRunner
 from app.ui.banner import Severity
 from app.ui.catalogue import NodeKind
-from app.ui.formatting import format_count
-from app.ui.toolbar import ConnectionState
+from app.ui.connection_state import Connection
+from app.ui.formatting import format_clock_time, format_count
 from app.ui.window_parts import WindowParts
 
 log = logging.getLogger(__name__)
+
+SIGNED_OUT_TIP = "Signed out: sign in to sync"
 
 
 class SyncMixin(WindowParts):
@@ -30,15 +32,30 @@ class SyncMixin(WindowParts):
         factory = self._client_factory
         if factory is None:
             raise RuntimeError("sync started without an account")
-        return SyncEngine(store=self.store, client_factory=factory)  # type: ignore[arg-type]
+        return SyncEngine(
+            store=self.store,
+            client_factory=factory,  # type: ignore[arg-type]
+            concurrency=self.sync_concurrency,
+            retry=self.sync_retry,
+        )
 
     def can_sync(self) -> tuple[bool, str]:
         """Whether Sync is available, and the tooltip explaining it."""
         if self._client_factory is None and self._runner_override is None:
-            return False, "Sign in to FieldAgent to sync"
-        if self._connection is ConnectionState.OFFLINE:
-            reason = f" ({self._connection_reason})" if self._connection_reason else ""
-            return False, f"Offline: FieldAgent cannot be reached{reason}"
+            return False, SIGNED_OUT_TIP
+        state = self._connection
+        if state is Connection.OFFLINE:
+            reason = self._connection_reason or "this computer has no network connection"
+            return False, f"Offline — {reason}"
+        if state is Connection.UNREACHABLE:
+            since = self._connection_since
+            when = f" since {format_clock_time(since)}" if since is not None else ""
+            return False, (
+                f"FieldAgent does not answer{when}. "
+                "FieldDesk keeps checking and syncs when it is back."
+            )
+        if state is Connection.SIGNED_OUT:
+            return False, SIGNED_OUT_TIP
         if self.controller.is_running:
             return False, "A sync is running"
         return True, "Sync everything with FieldAgent (Ctrl+R)"
@@ -130,12 +147,16 @@ class SyncMixin(WindowParts):
     def _report(self, summary: RunSummary) -> None:
         outcome = summary.outcome
         if outcome is Outcome.SIGNED_OUT:
-            self.banner.show_message(
-                "Signed out: sign in to sync. Everything synced so far is still here.",
-                Severity.ERROR,
-                details=True,
+            self.show_sign_in_banner(
+                "Signed out — sign in to continue. Everything synced so far is still here."
             )
-        elif outcome in (Outcome.FAILED, Outcome.INTERRUPTED, Outcome.PARTIAL):
+        elif outcome is Outcome.INTERRUPTED:
+            self.banner.show_message(
+                "Interrupted — will continue when back online. "
+                "Everything synced so far is still here.",
+                Severity.WARNING,
+            )
+        elif outcome in (Outcome.FAILED, Outcome.PARTIAL):
             self.banner.show_message(
                 f"{summary.message} Everything synced so far is still here.",
                 Severity.ERROR if outcome is Outcome.FAILED else Severity.WARNING,

@@ -61,7 +61,7 @@ def test_offline_and_signed_out_disable_sync_and_say_why(
 ) -> None:
     signed_out = make_window()
     assert not signed_out.toolbar.sync_all.isEnabled()
-    assert "Sign in" in signed_out.toolbar.sync_all.toolTip()
+    assert signed_out.toolbar.sync_all.toolTip() == "Signed out: sign in to sync"
     assert signed_out.toolbar.account.text() == "Not signed in"
     assert not signed_out.start_sync(SyncScope.everything())
     signed_out.close()
@@ -115,6 +115,8 @@ def test_keyboard_shortcuts(qtbot: Any, make_window: Any, simulator: Simulator) 
     assert window.filter_bar.text.hasFocus()
     with qtbot.waitSignal(window.controller.finished, timeout=60_000):
         qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    # The tree reloads in the background after a sync; wait for the organizations.
+    qtbot.waitUntil(lambda: window.tree_proxy.rowCount() == 3, timeout=10_000)
     window.tree_filter.setText("zzz-no-such-place")
     assert window.tree_proxy.rowCount() == 1  # only "All mosaics" stays
     window.tree_filter.clear()
