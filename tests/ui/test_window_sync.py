@@ -67,7 +67,9 @@ class _Recorder:
 def test_a_first_sync_fills_tree_and_table_while_it_runs(
     qtbot: Any, make_window: Any, simulator_factory: Any
 ) -> None:
-    sim = simulator_factory(mosaics_cap=4, latency=0.02)
+    # Each page takes longer than the window coalesces updates (100 ms), so rows must
+    # arrive in several batches while the run is going.
+    sim = simulator_factory(mosaics_cap=4, latency=0.15)
     window = make_window(sim)
     assert window.mosaics.rowCount() == 0
     assert window.centre_stack.currentIndex() == 1  # "No mosaics on this computer yet"
