@@ -198,7 +198,7 @@ class DetailsPane(QScrollArea):
             "image_count": format_count(m.image_count),
             "released": "Yes" if m.released else "No",
             "is_from_sentera_sensor": "Yes" if m.is_from_sentera_sensor else "No",
-            "message": m.message or "None",
+            "message": m.message or "No message",
             "first_seen_at": format_datetime_long(m.first_seen_at.isoformat()),
             "new": "Yes, arrived since you last looked" if m.is_new else "No",
             "created": format_datetime_long(m.created_at),
