@@ -51,15 +51,17 @@ def create_store_engine(path: Path, *, foreign_keys: bool = True) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
             cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            # A 64 MB page cache (SQLite's default is 2 MB): upserting into a survey of
-            # 100,000 mosaics otherwise re-reads index pages for every row.
-            cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         finally:
             cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+        if immediate:
+            # Writers get a 64 MB page cache (SQLite's default is 2 MB): upserting into a
+            # survey of 100,000 mosaics otherwise re-reads index pages for every row.
+            # Readers keep the default, so browsing a huge catalogue stays small.
+            connection.exec_driver_sql(f"PRAGMA cache_size=-{CACHE_KIB}")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.api import FieldAgentClient, StaticTokenProvider
@@ -64,19 +64,26 @@ def integrity(path: Path) -> str:
         return str(connection.execute("PRAGMA integrity_check").fetchone()[0])
 
 
-def watch_for_dialog() -> tuple[QTimer, list[str]]:
-    """Record the label of any visible "Finishing sync…" dialog while we wait."""
+def watch_for_dialog() -> tuple[QObject, list[str]]:
+    """Record the label of every "Finishing sync…" dialog shown while we wait.
+
+    An application-wide event filter sees the dialog's Show event however briefly it is
+    up: a cancel that aborts the request on the wire can end the sync within milliseconds.
+    """
     seen: list[str] = []
 
-    def look() -> None:
-        for widget in QApplication.topLevelWidgets():
-            if isinstance(widget, FinishingDialog) and widget.isVisible():
-                seen.append(widget.labelText())
+    class ShowWatcher(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Show and isinstance(watched, FinishingDialog):
+                seen.append(watched.labelText())
+            return False
 
-    timer = QTimer(interval=5)
-    timer.timeout.connect(look)
-    timer.start()
-    return timer, seen
+        def stop(self) -> None:
+            QApplication.instance().removeEventFilter(self)
+
+    watcher = ShowWatcher()
+    QApplication.instance().installEventFilter(watcher)
+    return watcher, seen
 
 
 def test_finish_sync_cancels_waits_and_leaves_a_consistent_database(

@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -225,3 +226,30 @@ def test_unusual_characters_in_the_data_path(tmp_path: Path) -> None:
         seed(store)
     with Store.open(path) as store:
         assert store.counts().mosaics == 6
+
+
+def test_the_revisions_read_from_the_scripts_agree_with_alembic() -> None:
+    # Start-up reads revisions from the scripts' text to avoid importing Alembic;
+    # this keeps that shortcut honest.
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from app.store.migrate import MIGRATIONS_DIR, shipped_revisions
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(config)
+    head, known = shipped_revisions()
+    assert head == script.get_current_head()
+    assert known == {revision.revision for revision in script.walk_revisions()}
+
+
+def test_opening_a_current_database_does_not_import_alembic(tmp_path: Path) -> None:
+    Store.open(tmp_path / "current.sqlite3").close()
+    code = (
+        "import sys; from pathlib import Path; from app.store import Store; "
+        f"Store.open(Path({str(tmp_path / 'current.sqlite3')!r})).close(); "
+        "print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
