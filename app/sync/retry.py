@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 from app.api.errors import ApiError, RateLimited
 
+# A private generator: jitter must not disturb (or depend on) the global random state.
+_jitter = random.Random()
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
@@ -32,7 +35,7 @@ class RetryPolicy:
             delay = min(float(error.retry_after), self.max_delay)
         else:
             # "Full jitter": spreads the retries of concurrent scopes apart.
-            delay = random.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+            delay = _jitter.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
         if waited + delay > self.max_total_delay:
             return None
         return delay
