@@ -228,7 +228,10 @@ def run_from_args(args: argparse.Namespace) -> int:
             from app.simulator import Simulator, SimulatorConfig
 
             size = "tiny" if smoke else "demo"
-            simulator = Simulator(SimulatorConfig(size=size, seed=1)).start()
+            # The demo account changes every half minute, so mosaics visibly arrive,
+            # change and disappear; the smoke test wants a quiet one.
+            live = None if smoke else 30.0
+            simulator = Simulator(SimulatorConfig(size=size, seed=1, live_interval=live)).start()
             stack.callback(simulator.stop)
             server: str | None = simulator.graphql_url
             provider: Any | None = StaticTokenProvider(simulator.demo_token)

@@ -40,6 +40,9 @@ class AutoSyncSettings:
     on_reconnect: bool = True
     periodic_minutes: float = 30  # 0 = off
     on_start: bool = False
+    # A catalogue that was never synced is fetched as soon as FieldAgent answers: a new
+    # user (or the demo) should not have to find the Sync button to see anything.
+    first_sync: bool = True
     settle_ms: int = 3_000  # wait for a new connection to settle before syncing
     recent_minutes: int = 5  # a completed sync this recent makes a reconnect sync pointless
 
@@ -122,8 +125,9 @@ class AutoSync(QObject):
         online = status.state is Connection.ONLINE
         if online and not self._started_once:
             self._started_once = True
-            if self._settings.on_start:
-                self._settle_reason = "start"
+            never_synced = self._settings.first_sync and self._last_complete() is None
+            if self._settings.on_start or never_synced:
+                self._settle_reason = "first sync" if never_synced else "start"
                 self._settle.start(0)
         elif online and not self._was_online and self._wants_reconnect_sync():
             self._settle_reason = "reconnected"

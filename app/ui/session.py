@@ -110,7 +110,12 @@ class AppSession(QObject):
 
     def _tuned(self, preferences: Preferences) -> Preferences:
         return replace(
-            preferences, auto=replace(preferences.auto, settle_ms=self._tuning.settle_ms)
+            preferences,
+            auto=replace(
+                preferences.auto,
+                settle_ms=self._tuning.settle_ms,
+                first_sync=self._tuning.first_sync and preferences.auto.first_sync,
+            ),
         )
 
     def _make_manager(self, graphql_url: str) -> AccountManager:

@@ -65,6 +65,7 @@ class SessionTuning:
 
     probe: ProbeTimings = field(default_factory=ProbeTimings)
     settle_ms: int = AutoSyncSettings().settle_ms
+    first_sync: bool = True  # fetch a never-synced catalogue as soon as FieldAgent answers
     retry: RetryPolicy | None = None  # None: the engine's default policy
     use_network_information: bool = True
     browser_timeout: float = DEFAULT_TIMEOUT

@@ -115,7 +115,7 @@ def test_a_sync_starts_by_itself_when_the_server_comes_back(
         qtbot,
         store,
         simulator,
-        AutoSyncSettings(on_reconnect=True, settle_ms=50, periodic_minutes=0),
+        AutoSyncSettings(on_reconnect=True, settle_ms=50, periodic_minutes=0, first_sync=False),
     )
     harness.monitor.start()
     qtbot.waitUntil(lambda: harness.monitor.status.state is Connection.ONLINE, timeout=WAIT)
@@ -138,7 +138,10 @@ def test_a_run_cut_off_by_the_network_resumes_by_itself_without_refetching(
     survey = sim.dataset.survey_ids()[0]
     sim.dataset.add_mosaics(survey, 1_500)
     harness = Harness(
-        qtbot, store, sim, AutoSyncSettings(on_reconnect=True, settle_ms=50, periodic_minutes=0)
+        qtbot,
+        store,
+        sim,
+        AutoSyncSettings(on_reconnect=True, settle_ms=50, periodic_minutes=0, first_sync=False),
     )
     harness.monitor.start()
     qtbot.waitUntil(lambda: harness.monitor.status.state is Connection.ONLINE, timeout=WAIT)

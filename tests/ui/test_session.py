@@ -38,6 +38,8 @@ TUNING = SessionTuning(
     retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.05),
     use_network_information=False,
     browser_timeout=10,
+    # These tests start their syncs themselves (one test below checks the first sync).
+    first_sync=False,
 )
 
 
@@ -339,3 +341,22 @@ def test_signing_in_and_out_in_the_window_uses_the_system_keyring(
     with qtbot.waitSignal(app.session.sign_out_finished, timeout=WAIT):
         click_button(app.session.confirm_sign_out(), "Sign out")
     assert backend.get_password(SERVICE_NAME, simulator.base_url) is None
+
+
+def test_a_catalogue_never_synced_is_fetched_as_soon_as_fieldagent_answers(
+    qtbot: Any, make_app: Callable[..., App], simulator: Simulator, store: Store
+) -> None:
+    from dataclasses import replace
+
+    app = make_app(simulator, token=simulator.demo_token, tuning=replace(TUNING, first_sync=True))
+
+    first = app.wait_for_runs(qtbot, 1)
+
+    assert first.outcome is Outcome.COMPLETE
+    assert store.counts().mosaics == simulator.dataset.counts()["mosaics"]
+    # Once something was synced, starting again does not sync by itself (on_start is off).
+    again = make_app(simulator, token=simulator.demo_token, tuning=replace(TUNING, first_sync=True))
+    again.wait_for(qtbot, Connection.ONLINE)
+    qtbot.wait(300)  # an absence: give a wrongly armed 0 ms start timer time to fire
+    assert again.window.controller.is_running is False
+    assert again.summaries == []
