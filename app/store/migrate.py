@@ -183,7 +183,9 @@ def shipped_revisions(script_location: Path = MIGRATIONS_DIR) -> tuple[str, set[
     """
     parents: dict[str, str | None] = {}
     for script in sorted((script_location / "versions").glob("*.py")):
-        found = dict(match.groups() for match in _REVISION_LINE.finditer(script.read_text()))
+        found: dict[str, str] = {
+            match.group(1): match.group(2) for match in _REVISION_LINE.finditer(script.read_text())
+        }
         if "revision" in found:
             parents[found["revision"]] = found.get("down_revision")
     heads = set(parents) - {parent for parent in parents.values() if parent}
