@@ -17,9 +17,9 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -36,6 +36,8 @@ from app.api.parse import (
 from app.api.resources import load_query
 from app.api.transport import check_server_url, error_for_status, make_http_client, transport_error
 from app.domain import Field, Mosaic, OrganizationPage, Survey, SyncPage
+
+T = TypeVar("T")
 
 __all__ = ["FieldAgentClient"]
 
@@ -74,32 +76,40 @@ class FieldAgentClient:
     def sync_fields(
         self, organization_sentera_id: str, content_hashes: Iterable[str]
     ) -> SyncPage[Field]:
-        hashes = list(content_hashes)
-        variables = {"organization_sentera_id": organization_sentera_id, "content_hashes": hashes}
-        data, size = self._query(
-            "sync_fields", variables, scope=organization_sentera_id, hashes=len(hashes)
-        )
-        return parse_sync_fields(data, size)
+        return self._sync(
+            "sync_fields", "organization_sentera_id", organization_sentera_id, content_hashes,
+            parse_sync_fields,
+        )  # fmt: skip
 
     def sync_surveys(
         self, field_sentera_id: str, content_hashes: Iterable[str]
     ) -> SyncPage[Survey]:
-        hashes = list(content_hashes)
-        variables = {"field_sentera_id": field_sentera_id, "content_hashes": hashes}
-        data, size = self._query(
-            "sync_surveys", variables, scope=field_sentera_id, hashes=len(hashes)
-        )
-        return parse_sync_surveys(data, size)
+        return self._sync(
+            "sync_surveys", "field_sentera_id", field_sentera_id, content_hashes,
+            parse_sync_surveys,
+        )  # fmt: skip
 
     def sync_mosaics(
         self, survey_sentera_id: str, content_hashes: Iterable[str]
     ) -> SyncPage[Mosaic]:
+        return self._sync(
+            "sync_mosaics", "survey_sentera_id", survey_sentera_id, content_hashes,
+            parse_sync_mosaics,
+        )  # fmt: skip
+
+    def _sync(
+        self,
+        query: str,
+        scope_variable: str,
+        scope_id: str,
+        content_hashes: Iterable[str],
+        parse: Callable[[Any, int], SyncPage[T]],
+    ) -> SyncPage[T]:
+        """One page of a `sync_*` query: the scope id and the full hash list as variables."""
         hashes = list(content_hashes)
-        variables = {"survey_sentera_id": survey_sentera_id, "content_hashes": hashes}
-        data, size = self._query(
-            "sync_mosaics", variables, scope=survey_sentera_id, hashes=len(hashes)
-        )
-        return parse_sync_mosaics(data, size)
+        variables = {scope_variable: scope_id, "content_hashes": hashes}
+        data, size = self._query(query, variables, scope=scope_id, hashes=len(hashes))
+        return parse(data, size)
 
     def current_user(self) -> dict[str, str | None]:
         """`{"sentera_id", "email"}` of the signed-in user: a cheap authenticated probe."""
