@@ -120,7 +120,7 @@ def _cancel_after(pages: int, cancel: CancelToken) -> Recorder:
 
 
 @settings(
-    max_examples=25,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -146,7 +146,11 @@ def test_a_completed_sync_always_converges_to_the_server(
                 sim.faults.add(query=query, after=after, **fault)
                 summary = sync(store, sim)
                 sim.faults.clear()
-                assert summary.outcome is not Outcome.FAILED, summary.message
+                # A run fails outright only when the organization list itself cannot be
+                # had (a fault on every query); the local database never fails.
+                if summary.outcome is Outcome.FAILED:
+                    assert query is None, summary.message
+                    assert "database" not in summary.message
             else:
                 cancel = CancelToken()
                 summary = sync(store, sim, cancel=cancel, recorder=_cancel_after(arg, cancel))
