@@ -11,10 +11,9 @@ import json
 import logging
 import sys
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
-from app import __version__, config
+from app import config
 from app.domain import ChangeSet, Level
 from app.sync.events import CancelToken, Outcome, Progress, RunSummary, ScopeKind, SyncScope
 
@@ -103,10 +102,10 @@ def _fail(reason: str) -> None:
 
 
 def _open_store(data_dir: str | None) -> Any:
-    from app.store import Store
+    from app.store import DB_FILENAME, Store
     from app.store.errors import StoreError
 
-    path = config.resolve_data_dir(data_dir) / "fielddesk.sqlite3"
+    path = config.resolve_data_dir(data_dir) / DB_FILENAME
     try:
         return Store.open(path)
     except StoreError as error:
@@ -334,11 +333,3 @@ def _print_table(rows: Sequence[dict[str, Any]]) -> None:
         return
     for row in rows:
         print(f"{row['sentera_id']}  {row.get('name', '')}")
-
-
-def version_line() -> str:
-    return f"FieldDesk {__version__}"
-
-
-def data_file(data_dir: str | None) -> Path:
-    return config.resolve_data_dir(data_dir) / "fielddesk.sqlite3"

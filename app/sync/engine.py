@@ -26,7 +26,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from app.api.client import FieldAgentClient
@@ -456,7 +456,7 @@ class _Run:
                 if self.scopes_total
                 else 1.0
             )
-            counters = _Counters(**{k: getattr(self.counters, k) for k in _Counters.__slots__})
+            counters = replace(self.counters)  # a consistent copy, read outside the lock
         self.on_event(
             Progress(
                 level=self.level,

@@ -7,7 +7,7 @@ the Qt worker forwards them to the UI thread unchanged.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from app.domain import ChangeSet, Level, SyncError
@@ -101,7 +101,6 @@ class RunSummary:
     bytes_received: int = 0
     scope_failures: tuple[ScopeFailure, ...] = ()
     sync_errors: tuple[SyncError, ...] = ()  # the server's `failed` entries in this run
-    inserted_counts: dict[str, int] = field(default_factory=dict)  # level -> count
 
     @property
     def up_to_date(self) -> bool:

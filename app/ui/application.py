@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -32,15 +30,12 @@ from app.launch.single_instance import SingleInstance, bring_to_front
 from app.launch.smoke import watch_first_window
 from app.store import DB_FILENAME, Store
 from app.store.errors import CorruptDatabaseError, NewerDatabaseError, StoreError
-from app.sync.events import Outcome, RunSummary, SyncScope
 from app.ui import settings as keys
 from app.ui.icons import icon
 from app.ui.session import AppSession, MemoryKeyring, remove_local_database
 from app.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
-
-SMOKE_TIMEOUT_MS = 120_000
 
 
 def calm_garbage_collector() -> None:
@@ -206,7 +201,8 @@ def run(
 
 
 def run_from_args(args: argparse.Namespace) -> int:
-    """`fielddesk [--demo] [--server URL] [--data-dir DIR] [--smoke-test]`."""
+    """`fielddesk [--demo] [--server URL] [--data-dir DIR]` (`--smoke-test` is handled by
+    `app.launch.smoke` before this is reached)."""
     log_dir = (
         Path(args.data_dir)
         if args.data_dir
@@ -218,20 +214,14 @@ def run_from_args(args: argparse.Namespace) -> int:
     logs.route_qt_messages()  # before the QApplication: a platform failure is explained
     quit_on_signals(ensure_application())
     CrashHandler(log_file=setup.log_file).install()
-    smoke = bool(getattr(args, "smoke_test", False))
-    if smoke:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with ExitStack() as stack:
-        settings: QSettings | None = None
-        if args.demo or smoke:
+        if args.demo:
             from app.api.auth import StaticTokenProvider
             from app.simulator import Simulator, SimulatorConfig
 
-            size = "tiny" if smoke else "demo"
             # The demo account changes every half minute, so mosaics visibly arrive,
-            # change and disappear; the smoke test wants a quiet one.
-            live = None if smoke else 30.0
-            simulator = Simulator(SimulatorConfig(size=size, seed=1, live_interval=live)).start()
+            # change and disappear.
+            simulator = Simulator(SimulatorConfig(size="demo", seed=1, live_interval=30.0)).start()
             stack.callback(simulator.stop)
             server: str | None = simulator.graphql_url
             provider: Any | None = StaticTokenProvider(simulator.demo_token)
@@ -245,39 +235,11 @@ def run_from_args(args: argparse.Namespace) -> int:
             server = config.resolve_server_url(args.server)
             provider, account, oauth = None, None, None
             data_dir = config.resolve_data_dir(args.data_dir)
-        if smoke:
-            if not args.data_dir:
-                data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            settings = QSettings(str(data_dir / "smoke.ini"), QSettings.Format.IniFormat)
-        result: dict[str, RunSummary] = {}
-        code = run(
+        return run(
             data_dir=data_dir,
             server_url=server,
             token_provider=provider,
             demo=bool(args.demo),
             account=account,
-            settings=settings,
-            on_window=_smoke_hook(result) if smoke else None,
             oauth=oauth,
         )
-        if smoke:
-            summary = result.get("summary")
-            ok = code == 0 and summary is not None and summary.outcome is Outcome.COMPLETE
-            print(f"smoke test: {summary.message if summary else 'no sync result'}")
-            return 0 if ok else 1
-        return code
-
-
-def _smoke_hook(result: dict[str, RunSummary]) -> Callable[[MainWindow], None]:
-    """Start a sync as soon as the window shows; close it when the sync ends."""
-
-    def hook(window: MainWindow) -> None:
-        def finished(summary: RunSummary) -> None:
-            result["summary"] = summary
-            window.close()
-
-        window.controller.finished.connect(finished)
-        QTimer.singleShot(0, lambda: window.start_sync(SyncScope.everything()))
-        QTimer.singleShot(SMOKE_TIMEOUT_MS, window.close)
-
-    return hook
