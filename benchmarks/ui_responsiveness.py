@@ -107,7 +107,7 @@ def measure_stalls(*, watch: bool = True) -> dict[str, float]:
     from app.store import Store
     from app.sync.events import Outcome, ScopeKind, SyncScope
     from app.ui.application import build_window, calm_garbage_collector
-    from app.ui.catalogue import NodeKind
+    from app.ui.catalogue.snapshot import NodeKind
 
     app = QApplication.instance() or QApplication([])
     folder = Path(tempfile.mkdtemp(prefix="fielddesk-bench-"))
@@ -125,8 +125,8 @@ def measure_stalls(*, watch: bool = True) -> dict[str, float]:
     tokens = StaticTokenProvider(hello["token"])
     window = build_window(  # as the app builds it (GC tuning included)
         store,
-        lambda: FieldAgentClient(url, tokens),
         QSettings(str(folder / "bench.ini"), QSettings.Format.IniFormat),
+        client_factory=lambda: FieldAgentClient(url, tokens),
     )
     window.resize(1400, 850)
     window.show()
@@ -136,7 +136,7 @@ def measure_stalls(*, watch: bool = True) -> dict[str, float]:
         loop = QEventLoop()
         result: list[object] = []
         window.controller.finished.connect(lambda s: (result.append(s), loop.quit()))
-        window.start_sync(scope)
+        window.sync.start_sync(scope)
         loop.exec()
         window.controller.finished.disconnect()
         return result[0]
@@ -147,13 +147,15 @@ def measure_stalls(*, watch: bool = True) -> dict[str, float]:
         loop.exec()
 
     run(SyncScope.everything())
-    while not window.tree_model.index_for(NodeKind.SURVEY, survey).isValid():
+    while not window.catalogue.model.index_for(NodeKind.SURVEY, survey).isValid():
         wait(50)  # the tree re-reads the catalogue in the background
-    others = (s for s in window.tree_model.snapshot.field_of_survey if s != survey)
+    others = (s for s in window.catalogue.model.snapshot.field_of_survey if s != survey)
     shown = survey if watch else next(others)
-    index = window.tree_proxy.mapFromSource(window.tree_model.index_for(NodeKind.SURVEY, shown))
-    window.tree.setCurrentIndex(index)
-    assert window.mosaics.query.scope is not None
+    index = window.catalogue.proxy.mapFromSource(
+        window.catalogue.model.index_for(NodeKind.SURVEY, shown)
+    )
+    window.catalogue.tree.setCurrentIndex(index)
+    assert window.mosaics.model.query.scope is not None
     server.stdin.write("fill\n")
     server.stdin.flush()
     assert server.stdout.readline().strip() == "filled"
@@ -168,7 +170,7 @@ def measure_stalls(*, watch: bool = True) -> dict[str, float]:
     sync_seconds = time.perf_counter() - started
     busy = probe.summary()
     assert getattr(summary, "outcome", None) is Outcome.COMPLETE, summary
-    rows = window.mosaics.rowCount()
+    rows = window.mosaics.model.rowCount()
 
     probe.start()
     wait(int(sync_seconds * 1000))
@@ -206,7 +208,7 @@ def open_child(db: str) -> None:
             if (
                 event.type() == QEvent.Type.Paint
                 and "first_paint_s" not in results
-                and window.mosaics.rowCount() > 0
+                and window.mosaics.model.rowCount() > 0
             ):
                 QTimer.singleShot(0, painted)
             return False
@@ -218,25 +220,25 @@ def open_child(db: str) -> None:
             QTimer.singleShot(50, scroll_around)
 
     def scroll_around() -> None:
-        bar = window.table.verticalScrollBar()
+        bar = window.mosaics.table.verticalScrollBar()
         rng = random.Random(1)
         times = []
         for _ in range(10):
             bar.setValue(rng.randrange(bar.maximum()))
             started = time.perf_counter()
-            window.table.viewport().repaint()
+            window.mosaics.table.viewport().repaint()
             times.append(time.perf_counter() - started)
         results["scroll_max_ms"] = max(times) * 1000
-        results["rows"] = window.mosaics.rowCount()
+        results["rows"] = window.mosaics.model.rowCount()
         app.quit()
 
     app = QApplication([])
     opened_at = time.perf_counter()
     store = Store.open(Path(db))
     folder = tempfile.mkdtemp(prefix="fielddesk-bench-")
-    window = build_window(store, None, QSettings(f"{folder}/open.ini", QSettings.Format.IniFormat))
+    window = build_window(store, QSettings(f"{folder}/open.ini", QSettings.Format.IniFormat))
     watcher = FirstPaint()
-    window.table.viewport().installEventFilter(watcher)
+    window.mosaics.table.viewport().installEventFilter(watcher)
     window.resize(1400, 850)
     window.show()
     app.exec()

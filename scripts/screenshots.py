@@ -107,14 +107,14 @@ def save(widget: object, path: Path) -> None:
 
 
 def select(window: object, kind: str, sentera_id: str | None) -> None:
-    from app.ui.catalogue import NodeKind
+    from app.ui.catalogue.snapshot import NodeKind
     from app.ui.window import MainWindow
 
     assert isinstance(window, MainWindow)
-    source = window.tree_model.index_for(NodeKind(kind), sentera_id)
-    index = window.tree_proxy.mapFromSource(source)
-    window.tree.scrollTo(index)
-    window.tree.setCurrentIndex(index)
+    source = window.catalogue.model.index_for(NodeKind(kind), sentera_id)
+    index = window.catalogue.proxy.mapFromSource(source)
+    window.catalogue.tree.scrollTo(index)
+    window.catalogue.tree.setCurrentIndex(index)
 
 
 def make_window(store: object, client_factory: object, settings_path: Path) -> object:
@@ -124,8 +124,8 @@ def make_window(store: object, client_factory: object, settings_path: Path) -> o
 
     window = build_window(
         store,  # type: ignore[arg-type]
-        client_factory,  # type: ignore[arg-type]
         QSettings(str(settings_path), QSettings.Format.IniFormat),
+        client_factory=client_factory,  # type: ignore[arg-type]
         account="demo@fielddesk.example",
     )
     window.move(0, 0)
@@ -184,7 +184,8 @@ def capture_all(out: Path) -> int:
     from app.simulator import Simulator, SimulatorConfig
     from app.store import Store
     from app.sync.events import SyncScope
-    from app.ui.toolbar import ConnectionState
+    from app.ui.common.tasks import STORE
+    from app.ui.sync.toolbar import ConnectionState
     from app.ui.window import MainWindow
 
     start_application()
@@ -198,21 +199,23 @@ def capture_all(out: Path) -> int:
     store = Store.open(folder / "fielddesk.sqlite3")
     window = make_window(store, client, folder / "settings.ini")
     assert isinstance(window, MainWindow)
-    window.set_connection_state(ConnectionState.ONLINE)
+    window.sync.set_connection_state(ConnectionState.ONLINE)
     save(window, out / "first-run.png")
 
-    window.start_sync(SyncScope.everything())
-    wait_until(lambda: window.mosaics.rowCount() > 600 and window.status.progress.value() > 450)
+    window.sync.start_sync(SyncScope.everything())
+    wait_until(
+        lambda: window.mosaics.model.rowCount() > 600 and window.sync.status.progress.value() > 450
+    )
     save(window, out / "syncing.png")
     wait_until(lambda: not window.controller.is_running)
-    wait_until(lambda: not window.jobs.busy and not window.mosaics.refresh_pending)
+    wait_until(lambda: not window.tasks.busy(STORE) and not window.mosaics.model.refresh_pending)
 
     # The synced catalogue: a field with several surveys, a survey, a mosaic selected.
     surveys = store.survey_rows()
     survey = max(surveys, key=lambda s: (s.mosaic_count, s.name))
     select(window, "survey", survey.sentera_id)
-    window.tree.expand(window.tree.currentIndex().parent())
-    window.table.selectRow(2)
+    window.catalogue.tree.expand(window.catalogue.tree.currentIndex().parent())
+    window.mosaics.table.selectRow(2)
     save(window, out / "main-window.png")
 
     # Problems: FieldAgent refuses some items; the banner, then its details.
@@ -225,12 +228,12 @@ def capture_all(out: Path) -> int:
             for n in (1, 2, 3)
         ],
     )  # fmt: skip
-    window.start_sync(SyncScope.everything())
+    window.sync.start_sync(SyncScope.everything())
     wait_until(lambda: not window.controller.is_running)
-    wait_until(lambda: window.banner.isVisible())
+    wait_until(lambda: window.sync.banner.isVisible())
     save(window, out / "problem-banner.png")
     window.show_problems()
-    dialog = window._problems
+    dialog = window.problems_dialog
     assert dialog is not None
     dialog.move(260, 180)
     pause(0.3)
@@ -240,22 +243,22 @@ def capture_all(out: Path) -> int:
 
     # Offline: the server goes away; everything stays browsable.
     sim.stop()
-    window.set_connection_state(ConnectionState.OFFLINE, None, "FieldAgent cannot be reached")
+    window.sync.set_connection_state(ConnectionState.OFFLINE, None, "FieldAgent cannot be reached")
     select(window, "all", None)
-    window.filter_bar.text.setText("NDVI")
-    window.filter_bar.flush()
+    window.mosaics.filter_bar.text.setText("NDVI")
+    window.mosaics.filter_bar.flush()
     save(window, out / "offline.png")
-    window.filter_bar.clear()
+    window.mosaics.filter_bar.clear()
     window.close()
 
     # Dark theme, as on a desktop set to dark (a fresh window picks the palette up).
     QApplication.setPalette(dark_palette())  # type: ignore[arg-type]
     dark = make_window(store, client, folder / "settings.ini")
     assert isinstance(dark, MainWindow)
-    dark.set_connection_state(ConnectionState.OFFLINE, None, "FieldAgent cannot be reached")
+    dark.sync.set_connection_state(ConnectionState.OFFLINE, None, "FieldAgent cannot be reached")
     select(dark, "survey", survey.sentera_id)
-    dark.table.selectRow(1)
-    dark.banner.hide()
+    dark.mosaics.table.selectRow(1)
+    dark.sync.banner.hide()
     save(dark, out / "main-window-dark.png")
     dark.close()
     store.close()
@@ -282,8 +285,8 @@ def capture_hidpi(folder: Path, out: Path) -> int:
     surveys = store.survey_rows()
     survey = max(surveys, key=lambda s: (s.mosaic_count, s.name))
     select(window, "survey", survey.sentera_id)
-    window.table.selectRow(2)
-    window.banner.hide()
+    window.mosaics.table.selectRow(2)
+    window.sync.banner.hide()
     save(window, out / "main-window-hidpi.png")
     window.close()
     store.close()

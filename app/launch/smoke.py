@@ -149,7 +149,10 @@ def _smoke(data_dir: Path, size: str, timeout_s: float) -> list[str]:
 
             window.controller.finished.connect(finished)
             QTimer.singleShot(
-                0, lambda: result.setdefault("started", window.start_sync(SyncScope.everything()))
+                0,
+                lambda: result.setdefault(
+                    "started", window.sync.start_sync(SyncScope.everything())
+                ),
             )
             QTimer.singleShot(int(timeout_s * 1000), give_up)
 

@@ -18,12 +18,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from app import config
 from app.domain import ChangeSet
 from app.sync.events import CancelToken, Outcome, Progress, RunSummary, SyncScope
+
+if TYPE_CHECKING:
+    from app.store import Store
+    from app.sync.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,42 @@ class SyncRunner(Protocol):
 
 
 RunnerFactory = Callable[[], SyncRunner]
+ClientFactory = Callable[[], Any]
+
+
+class EngineFactory:
+    """Builds the `SyncEngine` for each run, with the settings of that moment.
+
+    The session owns it and changes it as the user signs in or out (`client_factory`,
+    None when signed out) or edits the preferences; the worker calls it on its own
+    thread at the start of each run, so a run uses the settings it started with.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        client_factory: ClientFactory | None = None,
+        *,
+        concurrency: int = config.DEFAULT_CONCURRENCY,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.store = store
+        self.client_factory = client_factory
+        self.concurrency = concurrency  # scopes fetched at once
+        self.retry = retry  # None: the engine's default
+
+    def __call__(self) -> SyncRunner:
+        from app.sync.engine import SyncEngine  # the engine pulls in httpx; load on first use
+
+        factory = self.client_factory
+        if factory is None:
+            raise RuntimeError("sync started without an account")
+        return SyncEngine(
+            store=self.store,
+            client_factory=factory,
+            concurrency=self.concurrency,
+            retry=self.retry,
+        )
 
 
 class SyncWorker(QObject):

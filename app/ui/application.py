@@ -30,12 +30,16 @@ from app.launch.single_instance import SingleInstance, bring_to_front
 from app.launch.smoke import watch_first_window
 from app.store import DB_FILENAME, Store
 from app.store.errors import CorruptDatabaseError, NewerDatabaseError, StoreError
-from app.ui import settings as keys
-from app.ui.icons import icon
-from app.ui.session import AppSession, MemoryKeyring, remove_local_database
+from app.sync.worker import ClientFactory, EngineFactory, SyncController
+from app.ui.common import settings as keys
+from app.ui.common.icons import icon
+from app.ui.common.tasks import NETWORK, TaskManager
+from app.ui.session.session import AppSession, MemoryKeyring, remove_local_database
 from app.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
+
+QUIT_WAIT_MS = 2_000
 
 
 def calm_garbage_collector() -> None:
@@ -70,14 +74,28 @@ def app_settings() -> QSettings:
 
 def build_window(
     store: Store,
-    client_factory: Callable[[], Any] | None,
     settings: QSettings,
     *,
+    controller: SyncController | None = None,
+    client_factory: ClientFactory | None = None,
+    tasks: TaskManager | None = None,
     account: str | None = None,
 ) -> MainWindow:
-    """The main window over `store`; `client_factory` None means signed out."""
-    window = MainWindow(store, settings=settings, client_factory=client_factory)
-    window.set_account(account)
+    """The main window over `store`.
+
+    The app hands in the session's `controller` (and signs in through the session);
+    scripts without a session give a `client_factory` instead (None: signed out).
+    """
+    if controller is None:
+        controller = SyncController(EngineFactory(store, client_factory))
+    window = MainWindow(
+        store,
+        settings=settings,
+        controller=controller,
+        tasks=tasks,
+        signed_in=client_factory is not None,
+    )
+    window.sync.show_account(account)
     window.controller.finished.connect(
         lambda _summary: QTimer.singleShot(0, calm_garbage_collector)
     )
@@ -172,7 +190,12 @@ def run(
             first = not shown
             window: MainWindow | None = None
             try:
-                window = build_window(store, None, settings)
+                window = build_window(
+                    store,
+                    settings,
+                    controller=session.sync_controller(store),
+                    tasks=session.tasks,
+                )
                 shown.append(window)
                 if demo:
                     window.setWindowTitle("FieldDesk — demo")
@@ -197,6 +220,9 @@ def run(
             remove_local_database(data_dir)  # the store is closed: nothing writes to it
     finally:
         session.stop()
+        # Network steps (a probe, a revoke) get a moment to end; their threads never
+        # keep FieldDesk from quitting.
+        session.tasks.wait(QUIT_WAIT_MS, NETWORK)
         instance.close()
 
 

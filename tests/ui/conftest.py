@@ -17,9 +17,12 @@ from PySide6.QtCore import QSettings
 from app.api import FieldAgentClient, StaticTokenProvider
 from app.simulator import Simulator
 from app.store import Store
+from app.store.devtools import fill_synthetic
 from app.sync.engine import SyncEngine
 from app.sync.events import RunSummary, SyncScope
 from app.sync.retry import RetryPolicy
+from app.sync.worker import EngineFactory, RunnerFactory, SyncController
+from app.ui.common.tasks import STORE
 from app.ui.window import MainWindow
 
 # The offscreen platform plugin cannot forward window size hints or raise a window, and
@@ -54,6 +57,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
     opened.close()
 
 
+@pytest.fixture
+def filled(store: Store) -> Store:
+    """The store with a synthetic catalogue: 1 organization, 2 fields, 4 surveys, 120 mosaics."""
+    fill_synthetic(store, fields_per_organization=2, surveys_per_field=2, mosaics_per_survey=30)
+    return store
+
+
 def client_factory_for(sim: Simulator) -> Callable[[], FieldAgentClient]:
     tokens = StaticTokenProvider(sim.demo_token)
     return lambda: FieldAgentClient(sim.graphql_url, tokens)
@@ -70,10 +80,19 @@ def quick_runner(store: Store, sim: Simulator) -> Callable[[], SyncEngine]:
 def make_window(qtbot: Any, store: Store, settings: QSettings) -> Callable[..., MainWindow]:
     """Build (and show) a window over the test store; closed at the end of the test."""
 
-    def make(sim: Simulator | None = None, **kwargs: Any) -> MainWindow:
+    def make(
+        sim: Simulator | None = None,
+        *,
+        runner_factory: RunnerFactory | None = None,
+        **kwargs: Any,
+    ) -> MainWindow:
+        """A window signed in to `sim`, or running `runner_factory` (neither: signed out)."""
         kwargs.setdefault("settings", settings)
+        on = kwargs.pop("store", store)
         factory = client_factory_for(sim) if sim is not None else None
-        window = MainWindow(kwargs.pop("store", store), client_factory=factory, **kwargs)
+        controller = SyncController(runner_factory or EngineFactory(on, factory))
+        signed_in = factory is not None or runner_factory is not None
+        window = MainWindow(on, controller=controller, signed_in=signed_in, **kwargs)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
@@ -87,7 +106,7 @@ def make_window(qtbot: Any, store: Store, settings: QSettings) -> Callable[..., 
 def run_sync(qtbot: Any, window: MainWindow, scope: SyncScope | None = None) -> RunSummary:
     """Start a sync from the window and wait for its summary (real worker thread)."""
     with qtbot.waitSignal(window.controller.finished, timeout=60_000) as blocker:
-        assert window.start_sync(scope or SyncScope.everything())
+        assert window.sync.start_sync(scope or SyncScope.everything())
     summary = blocker.args[0]
     assert isinstance(summary, RunSummary)
     settle(qtbot, window)
@@ -98,9 +117,9 @@ def settle(qtbot: Any, window: MainWindow) -> None:
     """Wait until coalesced changes and background re-reads have all been applied."""
     qtbot.waitUntil(
         lambda: (
-            not window.mosaics.refresh_pending
-            and not window.jobs.busy
-            and not window.coalescer.pending
+            not window.mosaics.model.refresh_pending
+            and not window.tasks.busy(STORE)
+            and not window.sync.coalescer.pending
         ),
         timeout=10_000,
     )

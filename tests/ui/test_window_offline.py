@@ -16,9 +16,9 @@ from app.simulator import Simulator
 from app.store import DB_FILENAME, MosaicSort, Store
 from app.sync.events import Outcome, SyncScope
 from app.ui.application import open_store
-from app.ui.catalogue import NodeKind
-from app.ui.mosaic_columns import COLUMN_INDEX
-from app.ui.toolbar import ConnectionState
+from app.ui.catalogue.snapshot import NodeKind
+from app.ui.mosaics.columns import COLUMN_INDEX
+from app.ui.sync.toolbar import ConnectionState
 from tests.ui.conftest import quick_runner, run_sync
 
 
@@ -31,52 +31,52 @@ def test_opens_and_browses_with_the_server_stopped(
     simulator.stop()
 
     window = make_window(runner_factory=quick_runner(store, simulator))  # the server is gone
-    assert window.mosaics.rowCount() == 60
-    assert window.status.age.text() == "Last synced just now"  # from the run log
+    assert window.mosaics.model.rowCount() == 60
+    assert window.sync.status.age.text() == "Last synced just now"  # from the run log
     survey = store.survey_rows()[0]
-    index = window.tree_proxy.mapFromSource(
-        window.tree_model.index_for(NodeKind.SURVEY, survey.sentera_id)
+    index = window.catalogue.proxy.mapFromSource(
+        window.catalogue.model.index_for(NodeKind.SURVEY, survey.sentera_id)
     )
-    window.tree.setCurrentIndex(index)
-    assert window.mosaics.rowCount() == survey.mosaic_count
-    window.table.sortByColumn(COLUMN_INDEX["captured_at"], Qt.SortOrder.AscendingOrder)
-    window.table.selectRow(0)
-    assert window.details.detail is not None
-    assert window.details.detail.survey_name == survey.name
-    window.filter_bar.text.setText("no mosaic is called this")
-    window.filter_bar.flush()
-    assert window.mosaics.rowCount() == 0
-    assert window.notice_title.text() == "No mosaics match these filters"
-    window.notice_button.click()
-    assert window.mosaics.rowCount() == survey.mosaic_count
+    window.catalogue.tree.setCurrentIndex(index)
+    assert window.mosaics.model.rowCount() == survey.mosaic_count
+    window.mosaics.table.sortByColumn(COLUMN_INDEX["captured_at"], Qt.SortOrder.AscendingOrder)
+    window.mosaics.table.selectRow(0)
+    assert window.mosaics.details.detail is not None
+    assert window.mosaics.details.detail.survey_name == survey.name
+    window.mosaics.filter_bar.text.setText("no mosaic is called this")
+    window.mosaics.filter_bar.flush()
+    assert window.mosaics.model.rowCount() == 0
+    assert window.mosaics.notice.title.text() == "No mosaics match these filters"
+    window.mosaics.notice.button.click()
+    assert window.mosaics.model.rowCount() == survey.mosaic_count
 
     summary = run_sync(qtbot, window)  # the network is really gone
     assert summary.outcome is Outcome.INTERRUPTED
-    assert window.banner.isVisible()
-    assert window.mosaics.rowCount() == survey.mosaic_count
+    assert window.sync.banner.isVisible()
+    assert window.mosaics.model.rowCount() == survey.mosaic_count
 
 
 def test_offline_and_signed_out_disable_sync_and_say_why(
     qtbot: Any, make_window: Any, simulator: Simulator
 ) -> None:
     signed_out = make_window()
-    assert not signed_out.toolbar.sync_all.isEnabled()
-    assert signed_out.toolbar.sync_all.toolTip() == "Signed out: sign in to sync"
-    assert signed_out.toolbar.account.text() == "Not signed in"
-    assert not signed_out.start_sync(SyncScope.everything())
+    assert not signed_out.sync.toolbar.sync_all.isEnabled()
+    assert signed_out.sync.toolbar.sync_all.toolTip() == "Signed out: sign in to sync"
+    assert signed_out.sync.toolbar.account.text() == "Not signed in"
+    assert not signed_out.sync.start_sync(SyncScope.everything())
     signed_out.close()
 
     window = make_window(simulator)
-    window.set_account("ada@example.com")
-    assert window.toolbar.account.text() == "Signed in as ada@example.com"
-    window.set_connection_state(ConnectionState.OFFLINE, None, "no route to host")
-    assert not window.toolbar.sync_all.isEnabled()
-    assert "no route to host" in window.toolbar.sync_all.toolTip()
-    assert window.banner.isVisible() and window.banner.text.startswith("Offline")
-    window.set_connection_state(ConnectionState.ONLINE)
-    assert window.toolbar.sync_all.isEnabled()
-    assert not window.banner.isVisible()
-    assert window.toolbar.connection_text.text() == "Online"
+    window.sync.show_account("ada@example.com")
+    assert window.sync.toolbar.account.text() == "Signed in as ada@example.com"
+    window.sync.set_connection_state(ConnectionState.OFFLINE, None, "no route to host")
+    assert not window.sync.toolbar.sync_all.isEnabled()
+    assert "no route to host" in window.sync.toolbar.sync_all.toolTip()
+    assert window.sync.banner.isVisible() and window.sync.banner.text.startswith("Offline")
+    window.sync.set_connection_state(ConnectionState.ONLINE)
+    assert window.sync.toolbar.sync_all.isEnabled()
+    assert not window.sync.banner.isVisible()
+    assert window.sync.toolbar.connection_text.text() == "Online"
 
 
 def test_window_state_is_remembered(
@@ -85,42 +85,45 @@ def test_window_state_is_remembered(
     window = make_window(simulator)
     run_sync(qtbot, window)
     field = store.field_rows()[0]
-    window.tree.setCurrentIndex(
-        window.tree_proxy.mapFromSource(
-            window.tree_model.index_for(NodeKind.FIELD, field.sentera_id)
+    window.catalogue.tree.setCurrentIndex(
+        window.catalogue.proxy.mapFromSource(
+            window.catalogue.model.index_for(NodeKind.FIELD, field.sentera_id)
         )
     )
-    window.table.sortByColumn(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
-    window.table.setColumnWidth(COLUMN_INDEX["quality"], 177)
+    window.mosaics.table.sortByColumn(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
+    window.mosaics.table.setColumnWidth(COLUMN_INDEX["quality"], 177)
     window.resize(761, 555)  # inside the offscreen screen, which restoreGeometry respects
     window.splitter.setSizes([200, 600, 311])
     sizes = window.splitter.sizes()
     window.close()
 
     again = make_window(simulator)
-    assert again.mosaics.query.sort is MosaicSort.NAME and not again.mosaics.query.descending
-    assert again.table.horizontalHeader().sortIndicatorSection() == COLUMN_INDEX["name"]
-    assert again.table.columnWidth(COLUMN_INDEX["quality"]) == 177
+    assert (
+        again.mosaics.model.query.sort is MosaicSort.NAME
+        and not again.mosaics.model.query.descending
+    )
+    assert again.mosaics.table.horizontalHeader().sortIndicatorSection() == COLUMN_INDEX["name"]
+    assert again.mosaics.table.columnWidth(COLUMN_INDEX["quality"]) == 177
     assert (again.width(), again.height()) == (761, 555)
     assert again.splitter.sizes() == sizes
-    assert again.mosaics.query.scope is not None
-    assert again.mosaics.query.scope.sentera_id == field.sentera_id
+    assert again.mosaics.model.query.scope is not None
+    assert again.mosaics.model.query.scope.sentera_id == field.sentera_id
     assert Path(settings.fileName()).is_file()
 
 
 def test_keyboard_shortcuts(qtbot: Any, make_window: Any, simulator: Simulator) -> None:
     window = make_window(simulator)
-    window.tree.setFocus()
+    window.catalogue.tree.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    assert window.filter_bar.text.hasFocus()
+    assert window.mosaics.filter_bar.text.hasFocus()
     with qtbot.waitSignal(window.controller.finished, timeout=60_000):
         qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     # The tree reloads in the background after a sync; wait for the organizations.
-    qtbot.waitUntil(lambda: window.tree_proxy.rowCount() == 3, timeout=10_000)
-    window.tree_filter.setText("zzz-no-such-place")
-    assert window.tree_proxy.rowCount() == 1  # only "All mosaics" stays
-    window.tree_filter.clear()
-    assert window.tree_proxy.rowCount() == 3
+    qtbot.waitUntil(lambda: window.catalogue.proxy.rowCount() == 3, timeout=10_000)
+    window.catalogue.filter.setText("zzz-no-such-place")
+    assert window.catalogue.proxy.rowCount() == 1  # only "All mosaics" stays
+    window.catalogue.filter.clear()
+    assert window.catalogue.proxy.rowCount() == 3
 
 
 def test_a_newer_database_is_explained(qtbot: Any, tmp_path: Path) -> None:

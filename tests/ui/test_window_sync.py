@@ -15,17 +15,20 @@ from app.domain import ChangeSet, Level
 from app.simulator import Simulator
 from app.store import MosaicSort, Store
 from app.sync.events import Outcome, ScopeKind, SyncScope
-from app.ui.catalogue import NodeKind
-from app.ui.mosaic_columns import COLUMN_INDEX, IS_NEW_ROLE
+from app.ui.catalogue.snapshot import NodeKind
+from app.ui.mosaics.columns import COLUMN_INDEX, IS_NEW_ROLE
 from app.ui.window import MainWindow
 from tests.ui.conftest import quick_runner, run_sync, settle
 
 
 def _select_tree(window: MainWindow, kind: NodeKind, sentera_id: str | None) -> None:
-    index = window.tree_proxy.mapFromSource(window.tree_model.index_for(kind, sentera_id))
+    index = window.catalogue.proxy.mapFromSource(window.catalogue.model.index_for(kind, sentera_id))
     assert index.isValid(), f"{kind} {sentera_id} is not in the tree"
-    window.tree.setCurrentIndex(index)
-    assert window.mosaics.query.scope is None or window.mosaics.query.scope.sentera_id == sentera_id
+    window.catalogue.tree.setCurrentIndex(index)
+    assert (
+        window.mosaics.model.query.scope is None
+        or window.mosaics.model.query.scope.sentera_id == sentera_id
+    )
 
 
 def _biggest_survey(store: Store) -> str:
@@ -37,7 +40,7 @@ class _Recorder:
     """Counts what the mosaic model announced, to tell in-place edits from resets."""
 
     def __init__(self, window: MainWindow) -> None:
-        model = window.mosaics
+        model = window.mosaics.model
         self.resets = 0
         self.inserted = 0
         self.removed = 0
@@ -55,7 +58,7 @@ class _Recorder:
     def _inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
         self.inserted += last - first + 1
         if self._window.controller.is_running:
-            self.rows_while_running.append(self._window.mosaics.rowCount())
+            self.rows_while_running.append(self._window.mosaics.model.rowCount())
 
     def _removed(self, _parent: QModelIndex, first: int, last: int) -> None:
         self.removed += last - first + 1
@@ -71,23 +74,23 @@ def test_a_first_sync_fills_tree_and_table_while_it_runs(
     # arrive in several batches while the run is going.
     sim = simulator_factory(mosaics_cap=4, latency=0.15)
     window = make_window(sim)
-    assert window.mosaics.rowCount() == 0
-    assert window.centre_stack.currentIndex() == 1  # "No mosaics on this computer yet"
+    assert window.mosaics.model.rowCount() == 0
+    assert window.mosaics.stack.currentIndex() == 1  # "No mosaics on this computer yet"
     recorder = _Recorder(window)
     summary = run_sync(qtbot, window)
     assert summary.outcome is Outcome.COMPLETE
-    assert window.mosaics.rowCount() == 60
+    assert window.mosaics.model.rowCount() == 60
     # Rows arrived page by page while the run was going, not in one go at the end.
     assert len(recorder.rows_while_running) >= 2
     assert recorder.rows_while_running[0] < 60
     assert recorder.resets == 0
-    assert window.centre_stack.currentIndex() == 0
+    assert window.mosaics.stack.currentIndex() == 0
     # The tree has the whole catalogue with counts, and every survey is synced.
-    assert window.tree_model.snapshot.total_mosaics == 60
-    assert window.tree_model.rowCount() == 3  # All mosaics + 2 organizations
-    assert window.status.stage.text() == "Sync complete"
-    assert window.status.age.text() == "Last synced just now"
-    assert "60" in window.status.counts.text() or "76" in window.status.counts.text()
+    assert window.catalogue.model.snapshot.total_mosaics == 60
+    assert window.catalogue.model.rowCount() == 3  # All mosaics + 2 organizations
+    assert window.sync.status.stage.text() == "Sync complete"
+    assert window.sync.status.age.text() == "Last synced just now"
+    assert "60" in window.sync.status.counts.text() or "76" in window.sync.status.counts.text()
 
 
 def test_server_side_changes_reach_the_table_in_place(
@@ -98,15 +101,15 @@ def test_server_side_changes_reach_the_table_in_place(
     run_sync(qtbot, window)
     survey = _biggest_survey(store)
     _select_tree(window, NodeKind.SURVEY, survey)
-    window.table.sortByColumn(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
-    assert window.mosaics.query.sort is MosaicSort.NAME
-    ids = list(window.mosaics.ids())
+    window.mosaics.table.sortByColumn(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
+    assert window.mosaics.model.query.sort is MosaicSort.NAME
+    ids = list(window.mosaics.model.ids())
     assert len(ids) >= 4
     selected, doomed, edited = ids[len(ids) // 2], ids[0], ids[-1]
-    window.table.selectRow(ids.index(selected))
-    assert window.details.detail is not None
-    assert window.details.detail.mosaic.sentera_id == selected
-    scrolled_top = window.table.verticalScrollBar().value()
+    window.mosaics.table.selectRow(ids.index(selected))
+    assert window.mosaics.details.detail is not None
+    assert window.mosaics.details.detail.mosaic.sentera_id == selected
+    scrolled_top = window.mosaics.table.verticalScrollBar().value()
 
     sim.dataset.delete_mosaic(doomed)
     sim.dataset.update_mosaic(edited, image_status="PROCESSING")
@@ -117,24 +120,24 @@ def test_server_side_changes_reach_the_table_in_place(
 
     assert recorder.resets == 0
     assert recorder.removed == 1 and recorder.inserted == 5
-    now = list(window.mosaics.ids())
+    now = list(window.mosaics.model.ids())
     assert doomed not in now and set(added) <= set(now)
-    assert now == store.mosaic_ids(window.mosaics.query)
+    assert now == store.mosaic_ids(window.mosaics.model.query)
     edited_row = now.index(edited)
     assert edited_row in recorder.changed_rows  # repainted where it is
-    cell = window.mosaics.index(edited_row, COLUMN_INDEX["image_status"])
+    cell = window.mosaics.model.index(edited_row, COLUMN_INDEX["image_status"])
     assert cell.data() == "Processing"
     # The selection and the details pane followed the selected mosaic.
-    assert window.selected_mosaic_id() == selected
-    assert window.details.detail is not None
-    assert window.details.detail.mosaic.sentera_id == selected
-    assert window.table.verticalScrollBar().value() == scrolled_top
+    assert window.mosaics.selected_mosaic_id() == selected
+    assert window.mosaics.details.detail is not None
+    assert window.mosaics.details.detail.mosaic.sentera_id == selected
+    assert window.mosaics.table.verticalScrollBar().value() == scrolled_top
     # Newly arrived mosaics are marked until viewed; selecting one marks it viewed.
     new_row = now.index(added[0])
-    assert window.mosaics.index(new_row, 0).data(IS_NEW_ROLE) is True
-    assert window.mosaics.index(new_row, 0).data(Qt.ItemDataRole.FontRole).bold()
-    window.table.selectRow(new_row)
-    assert window.mosaics.index(new_row, 0).data(IS_NEW_ROLE) is False
+    assert window.mosaics.model.index(new_row, 0).data(IS_NEW_ROLE) is True
+    assert window.mosaics.model.index(new_row, 0).data(Qt.ItemDataRole.FontRole).bold()
+    window.mosaics.table.selectRow(new_row)
+    assert window.mosaics.model.index(new_row, 0).data(IS_NEW_ROLE) is False
     qtbot.waitUntil(lambda: not store.mosaics_by_id([added[0]])[0].is_new)
 
 
@@ -145,18 +148,18 @@ def test_the_selected_survey_deleted_on_the_server(
     run_sync(qtbot, window)
     survey = _biggest_survey(store)
     _select_tree(window, NodeKind.SURVEY, survey)
-    assert window.mosaics.rowCount() > 0
+    assert window.mosaics.model.rowCount() > 0
     simulator.dataset.delete_survey(survey)
     recorder = _Recorder(window)
     run_sync(qtbot, window)
-    assert window.centre_stack.currentIndex() == 1
-    assert window.notice_title.text() == "This survey was deleted on FieldAgent"
-    assert recorder.resets == 0 and window.mosaics.rowCount() == 0
-    assert not window.tree_model.index_for(NodeKind.SURVEY, survey).isValid()
+    assert window.mosaics.stack.currentIndex() == 1
+    assert window.mosaics.notice.title.text() == "This survey was deleted on FieldAgent"
+    assert recorder.resets == 0 and window.mosaics.model.rowCount() == 0
+    assert not window.catalogue.model.index_for(NodeKind.SURVEY, survey).isValid()
     # Choosing something else shows mosaics again.
     _select_tree(window, NodeKind.ALL, None)
-    assert window.centre_stack.currentIndex() == 0
-    assert window.mosaics.rowCount() == len(store.mosaic_ids(window.mosaics.query))
+    assert window.mosaics.stack.currentIndex() == 0
+    assert window.mosaics.model.rowCount() == len(store.mosaic_ids(window.mosaics.model.query))
 
 
 def test_cancel_stops_within_a_page_and_says_cancelled(
@@ -179,11 +182,11 @@ def test_cancel_stops_within_a_page_and_says_cancelled(
         qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot, window)
     assert done.args[0].outcome is Outcome.CANCELLED
-    assert "cancelled" in window.status.stage.text().lower()
+    assert "cancelled" in window.sync.status.stage.text().lower()
     # Pages already being applied may land; nothing is fetched and committed after that.
     assert len(pages_after_cancel) <= 4  # the engine's concurrency
-    assert len(store.mosaic_ids(window.mosaics.query)) < 60
-    assert window.toolbar.sync_all.isEnabled() and not window.toolbar.cancel.isEnabled()
+    assert len(store.mosaic_ids(window.mosaics.model.query)) < 60
+    assert window.sync.toolbar.sync_all.isEnabled() and not window.sync.toolbar.cancel.isEnabled()
 
 
 def test_a_server_error_shows_the_banner_and_keeps_data_browsable(
@@ -191,17 +194,17 @@ def test_a_server_error_shows_the_banner_and_keeps_data_browsable(
 ) -> None:
     window = make_window(runner_factory=quick_runner(store, simulator))
     run_sync(qtbot, window)
-    before = window.mosaics.rowCount()
+    before = window.mosaics.model.rowCount()
     simulator.faults.add("http_status", status=500, query="sync_mosaics", times=None)
     summary = run_sync(qtbot, window)
     assert summary.outcome in (Outcome.PARTIAL, Outcome.FAILED)
-    assert window.banner.isVisible()
-    assert "still here" in window.banner.text
-    assert window.mosaics.rowCount() == before
-    window.table.sortByColumn(COLUMN_INDEX["image_count"], Qt.SortOrder.DescendingOrder)
-    assert window.mosaics.rowCount() == before
+    assert window.sync.banner.isVisible()
+    assert "still here" in window.sync.banner.text
+    assert window.mosaics.model.rowCount() == before
+    window.mosaics.table.sortByColumn(COLUMN_INDEX["image_count"], Qt.SortOrder.DescendingOrder)
+    assert window.mosaics.model.rowCount() == before
     window.show_problems()
-    assert window._problems is not None and window._problems.runs.rowCount() >= 2
+    assert window.problems_dialog is not None and window.problems_dialog.runs.rowCount() >= 2
 
 
 def test_a_rejected_token_says_signed_out(
@@ -212,8 +215,8 @@ def test_a_rejected_token_says_signed_out(
     simulator.faults.add("expire_token", invalidate=True, times=None)
     summary = run_sync(qtbot, window)
     assert summary.outcome is Outcome.SIGNED_OUT
-    assert window.banner.isVisible() and window.banner.text.startswith("Signed out")
-    assert window.mosaics.rowCount() == 60
+    assert window.sync.banner.isVisible() and window.sync.banner.text.startswith("Signed out")
+    assert window.mosaics.model.rowCount() == 60
 
 
 def test_failed_items_are_listed_behind_the_banner(
@@ -225,10 +228,10 @@ def test_failed_items_are_listed_behind_the_banner(
     )
     window = make_window(simulator)
     run_sync(qtbot, window)
-    assert window.banner.isVisible()
-    assert "could not be synced" in window.banner.text
-    window.banner.details_button.click()
-    dialog = window._problems
+    assert window.sync.banner.isVisible()
+    assert "could not be synced" in window.sync.banner.text
+    window.sync.banner.details_button.click()
+    dialog = window.problems_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.errors.rowCount() == 1
     assert dialog.errors.index(0, 2).data() == "Mosaic could not be processed"
@@ -241,10 +244,12 @@ def test_sync_this_survey_from_the_menu(
     run_sync(qtbot, window)
     survey = _biggest_survey(store)
     _select_tree(window, NodeKind.SURVEY, survey)
-    assert window.toolbar.sync_survey.isEnabled() and window.toolbar.sync_field.isEnabled()
+    assert (
+        window.sync.toolbar.sync_survey.isEnabled() and window.sync.toolbar.sync_field.isEnabled()
+    )
     simulator.dataset.add_mosaics(survey, 2)
     with qtbot.waitSignal(window.controller.finished, timeout=60_000) as done:
-        window.toolbar.sync_survey.trigger()
+        window.sync.toolbar.sync_survey.trigger()
     assert done.args[0].scope == SyncScope(ScopeKind.SURVEY, survey)
     settle(qtbot, window)
-    assert window.mosaics.rowCount() == len(store.mosaic_ids(window.mosaics.query))
+    assert window.mosaics.model.rowCount() == len(store.mosaic_ids(window.mosaics.model.query))

@@ -1,0 +1,167 @@
+"""A read of the catalogue shaped for the tree: plain frozen data, built on any thread.
+
+`load_catalogue(store)` does the store reads and turns them into `NodeData` (what one
+tree row shows) nested organization → field → survey, plus the lookups the window needs
+(which field a survey is in, names for labels). The tree model merges these snapshots in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from app.domain import Level
+from app.store import Store, SyncState
+from app.ui.common.formatting import format_count, format_datetime
+
+
+class NodeKind(StrEnum):
+    ROOT = "root"
+    ALL = "all"
+    ORGANIZATION = "organization"
+    FIELD = "field"
+    SURVEY = "survey"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeData:
+    kind: NodeKind
+    sentera_id: str | None
+    name: str
+    count: int | None = None
+    new_count: int = 0
+    state: SyncState | None = None
+    tooltip: str = ""
+    count_tooltip: str = ""
+    children: tuple[NodeData, ...] = field(default=(), compare=False)
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return (self.kind.value, self.sentera_id)
+
+    @property
+    def display(self) -> tuple[object, ...]:
+        return (self.name, self.count, self.new_count, self.state, self.tooltip, self.count_tooltip)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueSnapshot:
+    roots: tuple[NodeData, ...]
+    field_of_survey: Mapping[str, str]
+    organization_of_field: Mapping[str, str]
+    names: Mapping[str, str]  # sentera_id -> name, every level
+    total_mosaics: int
+
+    @classmethod
+    def empty(cls) -> CatalogueSnapshot:
+        return cls((), {}, {}, {}, 0)
+
+
+_STATE_TEXT = {
+    SyncState.SYNCED: "Synced",
+    SyncState.WITH_ERRORS: "Synced, but FieldAgent reported problems (see Details)",
+    SyncState.PARTIAL: "The last sync did not finish; some items may be missing",
+    SyncState.NEVER: "Never synced",
+}
+
+
+def _when(value: datetime | None) -> str:
+    """Local short date and time (QLocale/QDateTime are QtCore: fine off the UI thread)."""
+    return "" if value is None else format_datetime(value.isoformat())
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{format_count(count)} {noun}{'' if count == 1 else 's'}"
+
+
+def load_catalogue(store: Store) -> CatalogueSnapshot:
+    organizations = store.organizations()
+    field_rows = store.field_rows()
+    survey_rows = store.survey_rows()
+    org_states = {
+        s.scope_id: s for s in store.scope_states() if s.level is Level.FIELDS and s.scope_id
+    }
+    surveys_by_field: dict[str, list[NodeData]] = {}
+    field_of_survey: dict[str, str] = {}
+    names: dict[str, str] = {}
+    total = 0
+    for s in survey_rows:
+        total += s.mosaic_count
+        field_of_survey[s.sentera_id] = s.field_sentera_id
+        names[s.sentera_id] = s.name
+        state_text = _STATE_TEXT[s.sync_state]
+        if s.last_full_sync_at is not None:
+            state_text += f"\nLast complete sync: {_when(s.last_full_sync_at)}"
+        new = f", {format_count(s.new_mosaic_count)} new" if s.new_mosaic_count else ""
+        surveys_by_field.setdefault(s.field_sentera_id, []).append(
+            NodeData(
+                NodeKind.SURVEY,
+                s.sentera_id,
+                s.name,
+                count=s.mosaic_count,
+                new_count=s.new_mosaic_count,
+                state=s.sync_state,
+                tooltip=f"{s.name}\nMosaics: {state_text}",
+                count_tooltip=_plural(s.mosaic_count, "mosaic") + new,
+            )
+        )
+    fields_by_org: dict[str, list[NodeData]] = {}
+    organization_of_field: dict[str, str] = {}
+    for f in field_rows:
+        organization_of_field[f.sentera_id] = f.organization_sentera_id
+        names[f.sentera_id] = f.name
+        children = tuple(surveys_by_field.get(f.sentera_id, ()))
+        where = ", ".join(part for part in (f.farm, f.grower) if part)
+        fields_by_org.setdefault(f.organization_sentera_id, []).append(
+            NodeData(
+                NodeKind.FIELD,
+                f.sentera_id,
+                f.name,
+                count=f.survey_count,
+                new_count=sum(c.new_count for c in children),
+                state=f.sync_state,
+                tooltip="\n".join(
+                    line
+                    for line in (f.name, where, f"Surveys: {_STATE_TEXT[f.sync_state]}")
+                    if line
+                ),
+                count_tooltip=_plural(f.survey_count, "survey"),
+                children=children,
+            )
+        )
+    roots: list[NodeData] = [
+        NodeData(
+            NodeKind.ALL,
+            None,
+            "All mosaics",
+            count=total,
+            tooltip="Every mosaic stored on this computer",
+            count_tooltip=_plural(total, "mosaic"),
+        )
+    ]
+    for org in organizations:
+        names[org.sentera_id] = org.name
+        children = tuple(fields_by_org.get(org.sentera_id, ()))
+        state = org_states.get(org.sentera_id)
+        if state is None:
+            org_state = SyncState.NEVER
+        elif not state.last_run_complete:
+            org_state = SyncState.PARTIAL
+        else:
+            org_state = SyncState.SYNCED
+        roots.append(
+            NodeData(
+                NodeKind.ORGANIZATION,
+                org.sentera_id,
+                org.name,
+                count=len(children),
+                new_count=sum(c.new_count for c in children),
+                state=org_state,
+                tooltip=f"{org.name}\nFields: {_STATE_TEXT[org_state]}",
+                count_tooltip=_plural(len(children), "field"),
+                children=children,
+            )
+        )
+    return CatalogueSnapshot(tuple(roots), field_of_survey, organization_of_field, names, total)

@@ -1,0 +1,1 @@
+"""The window's dialogs: signing in, settings, and the sync problems FieldAgent reported."""

@@ -1,0 +1,103 @@
+"""Settings: when to sync by itself, which server, how many scopes at once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.api.errors import InvalidServerUrl
+from app.api.transport import check_server_url
+from app.ui.session.preferences import Preferences
+
+
+class SettingsDialog(QDialog):
+    """Edits a `Preferences`; `preferences()` returns the result after `accept`."""
+
+    def __init__(self, preferences: Preferences, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("FieldDesk Settings")
+        self._original = preferences
+
+        self.on_reconnect = QCheckBox("Sync when the connection comes back")
+        self.on_reconnect.setChecked(preferences.auto.on_reconnect)
+        self.on_start = QCheckBox("Sync when FieldDesk starts")
+        self.on_start.setChecked(preferences.auto.on_start)
+        self.periodic = QSpinBox()
+        self.periodic.setRange(0, 24 * 60)
+        self.periodic.setSuffix(" min")
+        self.periodic.setSpecialValueText("Never")
+        self.periodic.setValue(round(preferences.auto.periodic_minutes))
+        self.periodic.setToolTip("Sync by itself this often while online (0: never)")
+
+        self.server = QLineEdit(preferences.server_url)
+        self.server.setPlaceholderText("https://api.sentera.com/graphql")
+        # Wide enough to read a whole URL, local ports included.
+        self.server.setMinimumWidth(self.server.fontMetrics().horizontalAdvance("x" * 42))
+        self.server.textChanged.connect(self._validate)
+        self.concurrency = QSpinBox()
+        self.concurrency.setRange(1, 16)
+        self.concurrency.setValue(preferences.concurrency)
+        self.concurrency.setToolTip("How many surveys are fetched at the same time")
+        self.problem = QLabel()
+        self.problem.setObjectName("settings-problem")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+
+        form = QFormLayout()
+        form.addRow(self.on_reconnect)
+        form.addRow(self.on_start)
+        form.addRow("Sync every", self.periodic)
+        form.addRow("FieldAgent server", self.server)
+        form.addRow("Surveys at once", self.concurrency)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+
+    def _validate(self) -> bool:
+        url = self.server.text().strip()
+        try:
+            check_server_url(url)
+        except InvalidServerUrl as error:
+            self.problem.setText(error.user_message)
+            self.problem.show()
+            ok = False
+        else:
+            self.problem.hide()
+            ok = True
+        button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        button.setEnabled(ok)
+        return ok
+
+    def accept(self) -> None:
+        if self._validate():
+            super().accept()
+
+    def preferences(self) -> Preferences:
+        return Preferences(
+            server_url=self.server.text().strip(),
+            concurrency=self.concurrency.value(),
+            auto=replace(
+                self._original.auto,
+                on_reconnect=self.on_reconnect.isChecked(),
+                on_start=self.on_start.isChecked(),
+                periodic_minutes=float(self.periodic.value()),
+            ),
+        )

@@ -1,0 +1,110 @@
+"""View widgets with the behaviour the models alone cannot give.
+
+`MosaicTableView` keeps what the user is looking at in place while rows are inserted or
+removed above it (or keeps the top in view, so arriving mosaics show up), and
+`BoolIconDelegate` draws booleans as a centred check mark rather than the word "True".
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QIcon, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from app.ui.common.icons import icon
+from app.ui.mosaics.columns import BOOL_ROLE, COLUMNS, ID_ROLE
+
+
+class BoolIconDelegate(QStyledItemDelegate):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._check = icon("check")
+        self._check_selected = icon("check-selected")  # the selection colour's text colour
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        super().paint(painter, option, index)  # background, selection, focus
+        if index.data(BOOL_ROLE):
+            side = min(16, option.rect.height() - 4)
+            rect: QRect = option.rect
+            target = QRect(0, 0, side, side)
+            target.moveCenter(rect.center())
+            if option.state & QStyle.StateFlag.State_Selected:
+                self._check_selected.paint(
+                    painter, target, Qt.AlignmentFlag.AlignCenter, QIcon.Mode.Selected
+                )
+            else:
+                self._check.paint(painter, target, Qt.AlignmentFlag.AlignCenter)
+
+
+class MosaicTableView(QTableView):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setSortingEnabled(True)
+        self.setIconSize(QSize(12, 12))
+        vertical = self.verticalHeader()
+        vertical.hide()
+        # Fixed, uniform rows: a million rows must not be measured one by one.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        header.setSectionsMovable(True)
+        header.setSortIndicatorShown(True)
+        delegate = BoolIconDelegate(self)
+        for number, column in enumerate(COLUMNS):
+            if column.boolean:
+                self.setItemDelegateForColumn(number, delegate)
+        self._anchor: tuple[str | None, int, bool] = (None, 0, True)
+
+    def apply_default_widths(self) -> None:
+        char = self.fontMetrics().averageCharWidth()
+        for number, column in enumerate(COLUMNS):
+            self.setColumnWidth(number, max(48, column.width * char // 7))
+
+    # -- keeping the view steady through live edits ------------------------------------
+    def remember_anchor(self) -> None:
+        """Note the top visible row (by id) and where it sits, before a live edit."""
+        at_top = self.verticalScrollBar().value() == 0
+        row = self.rowAt(0)
+        if row < 0:
+            self._anchor = (None, 0, at_top)
+            return
+        model = self.model()
+        sentera_id = model.index(row, 0).data(ID_ROLE)
+        self._anchor = (sentera_id, self.rowViewportPosition(row), at_top)
+
+    def restore_anchor(self, row_of: object) -> None:
+        """Scroll so the anchored row is where it was (or stay at the very top)."""
+        sentera_id, offset, at_top = self._anchor
+        self.updateGeometries()
+        bar = self.verticalScrollBar()
+        if at_top:
+            bar.setValue(0)
+            return
+        if sentera_id is None or not callable(row_of):
+            return
+        row = row_of(sentera_id)
+        if row is None:
+            return
+        bar.setValue(bar.value() + self.rowViewportPosition(row) - offset)

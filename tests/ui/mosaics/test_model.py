@@ -1,0 +1,149 @@
+"""The item models on a real store file: validity, laziness, sorting, filters, live edits."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.domain import Deleted, Level, SyncPage
+from app.store import MosaicQuery, MosaicSort, Store
+from app.store.devtools import fill_synthetic, synthetic_mosaics
+from app.store.queries import Scope, ScopeKind
+from app.ui.common.formatting import enum_label
+from app.ui.common.tasks import TaskManager
+from app.ui.mosaics.columns import BOOL_ROLE, COLUMNS, ID_ROLE, IS_NEW_ROLE
+from app.ui.mosaics.model import CACHE_LIMIT, MosaicTableModel
+
+SURVEY = "syn0_OR_AS0_CO0"
+
+
+@pytest.fixture
+def model(qtbot: Any, filled: Store) -> MosaicTableModel:
+    tasks = TaskManager()
+    model = MosaicTableModel(filled, tasks)
+    model.set_query(MosaicQuery())
+    yield model
+    tasks.wait()
+
+
+def _column_values(model: MosaicTableModel, key: str) -> list[Any]:
+    return [getattr(model.snapshot(row), key) for row in range(model.rowCount())]
+
+
+def test_mosaic_model_passes_the_model_tester(qtmodeltester: Any, model: MosaicTableModel) -> None:
+    assert model.rowCount() == 120
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_cells_are_formatted_for_people(model: MosaicTableModel) -> None:
+    row = 0
+    snapshot = model.snapshot(row)
+    assert snapshot is not None
+    cell = {c.key: model.index(row, n) for n, c in enumerate(COLUMNS)}
+    assert cell["area"].data().endswith(" ac")
+    assert cell["released"].data() == ""  # drawn as a check mark, never "True"
+    assert cell["released"].data(BOOL_ROLE) is snapshot.released
+    assert cell["mosaic_type"].data() == enum_label(snapshot.mosaic_type)
+    assert "T" not in cell["captured_at"].data()  # local, not the ISO text
+    assert cell["name"].data(ID_ROLE) == snapshot.sentera_id
+    assert cell["name"].data(IS_NEW_ROLE) is False
+
+
+def test_rows_load_lazily_in_blocks(qtbot: Any, store: Store) -> None:
+    fill_synthetic(store, fields_per_organization=1, surveys_per_field=1, mosaics_per_survey=9000)
+    tasks = TaskManager()
+    model = MosaicTableModel(store, tasks)
+    model.set_query(MosaicQuery())
+    assert model.rowCount() == 9000
+    assert model.cached_rows == 0
+    model.index(5000, 0).data()
+    assert 0 < model.cached_rows <= 400
+    for row in range(0, 9000, 50):
+        model.index(row, 0).data()
+    assert model.cached_rows <= CACHE_LIMIT
+
+
+@pytest.mark.parametrize("number", [n for n, c in enumerate(COLUMNS) if c.sort is not None])
+def test_every_sortable_column_sorts_in_the_store(model: MosaicTableModel, number: int) -> None:
+    column = COLUMNS[number]
+    assert column.sort is not None
+    key = {"area": "area_value"}.get(column.key, column.key)
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        model.sort(number, order)
+        values = _column_values(model, key)
+        assert values == sorted(values, reverse=order == Qt.SortOrder.DescendingOrder)
+        assert model.query.sort == column.sort
+
+
+def test_filters_are_store_queries(model: MosaicTableModel, filled: Store) -> None:
+    model.set_query(MosaicQuery(scope=Scope(ScopeKind.SURVEY, SURVEY)))
+    assert model.rowCount() == 30
+    assert {m.survey_sentera_id for m in map(model.snapshot, range(30)) if m} == {SURVEY}
+    model.set_query(MosaicQuery(mosaic_types=frozenset({"RGB"})))
+    assert model.rowCount() > 0
+    assert set(_column_values(model, "mosaic_type")) == {"RGB"}
+    model.set_query(MosaicQuery(text="Mosaic 7 "))
+    assert all(name.startswith("Mosaic 7 ") for name in _column_values(model, "name"))
+    model.set_query(MosaicQuery(captured_from="2024-06-01", captured_to="2024-06-30"))
+    assert all(v.startswith("2024-06") for v in _column_values(model, "captured_at"))
+
+
+def test_live_changes_are_applied_in_place(
+    qtbot: Any, qtmodeltester: Any, model: MosaicTableModel, filled: Store
+) -> None:
+    model.set_query(
+        MosaicQuery(scope=Scope(ScopeKind.SURVEY, SURVEY), sort=MosaicSort.NAME, descending=False)
+    )
+    qtmodeltester.check(model, force_py=True)
+    resets: list[bool] = []
+    removed: list[tuple[int, int]] = []
+    inserted: list[tuple[int, int]] = []
+    changed: list[tuple[int, int]] = []
+    model.modelAboutToBeReset.connect(lambda: resets.append(True))
+    model.rowsRemoved.connect(lambda _p, a, b: removed.append((a, b)))
+    model.rowsInserted.connect(lambda _p, a, b: inserted.append((a, b)))
+    model.dataChanged.connect(lambda a, b, _r=(): changed.append((a.row(), b.row())))
+    before = list(model.ids())
+    stored = {m.sentera_id: m for m in filled.mosaics_by_id(before)}
+    gone = before[3]
+    kept = before[10]
+    fresh = list(synthetic_mosaics(SURVEY, 2, start=500))
+    page = SyncPage(
+        upserted=(*fresh, replace(_as_mosaic(stored[kept]), content_hash="new", image_count=1)),
+        deleted=(Deleted(gone, stored[gone].content_hash),),
+        failed=(),
+        remaining_count=0,
+    )
+    change = filled.apply_page(Level.MOSAICS, SURVEY, page, scope_complete=True, run_id=None)
+    model.apply_changes([change])
+    qtbot.waitUntil(lambda: not model.refresh_pending)
+    assert not resets
+    assert removed == [(3, 3)]
+    assert len(inserted) >= 1 and sum(b - a + 1 for a, b in inserted) == 2
+    assert model.rowCount() == 31
+    assert gone not in model.ids()
+    row = model.row_of(kept)
+    assert row is not None and (row, row) in changed
+    assert model.snapshot(row).image_count == 1  # type: ignore[union-attr]
+    assert list(model.ids()) == filled.mosaic_ids(model.query)
+
+
+def test_changes_elsewhere_do_not_touch_the_view(
+    qtbot: Any, model: MosaicTableModel, filled: Store
+) -> None:
+    model.set_query(MosaicQuery(scope=Scope(ScopeKind.SURVEY, SURVEY)))
+    other = "syn0_OR_AS1_CO1"
+    page = SyncPage(tuple(synthetic_mosaics(other, 3, start=900)), (), (), 0)
+    change = filled.apply_page(Level.MOSAICS, other, page, scope_complete=True, run_id=None)
+    model.apply_changes([change])
+    assert not model.refresh_pending
+
+
+def _as_mosaic(snapshot: Any) -> Any:
+    from app.domain import Mosaic
+
+    fields = Mosaic.__dataclass_fields__
+    return Mosaic(**{name: getattr(snapshot, name) for name in fields})

@@ -1,0 +1,188 @@
+"""Online state and syncing by itself, with the real simulator stopped and restarted on
+the same port, a real store and the real sync controller on its QThread."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.api import StaticTokenProvider
+from app.domain import Level
+from app.simulator import Simulator
+from app.store import Store
+from app.sync.events import Outcome, RunSummary, SyncScope
+from app.sync.worker import SyncController
+from app.ui.common.tasks import TaskManager
+from app.ui.session.autosync import AutoSync, AutoSyncSettings
+from app.ui.session.connectivity import Connection, ConnectionMonitor, ProbeTimings
+from tests.ui.conftest import quick_runner
+
+FAST = ProbeTimings(online_interval=300, first_backoff=100, max_backoff=400)
+WAIT = 15_000  # ms: generous upper bounds for waitUntil, never fixed sleeps
+
+
+def monitor_for(sim: Simulator, token: str | None = None) -> ConnectionMonitor:
+    tokens = StaticTokenProvider(token or sim.demo_token)
+    return ConnectionMonitor(
+        sim.graphql_url, lambda: tokens, TaskManager(), timings=FAST, use_network_information=False
+    )
+
+
+def test_the_indicator_follows_the_server_going_away_and_coming_back(
+    qtbot: Any, simulator: Simulator
+):
+    monitor = monitor_for(simulator)
+    seen: list[Connection] = []
+    monitor.status_changed.connect(lambda status: seen.append(status.state))
+    monitor.start()
+    qtbot.waitUntil(lambda: monitor.status.state is Connection.ONLINE, timeout=WAIT)
+
+    simulator.stop()
+    qtbot.waitUntil(lambda: monitor.status.state is Connection.UNREACHABLE, timeout=WAIT)
+    assert not monitor.status.can_sync
+    assert monitor.status.reason
+    went_down = monitor.status.since
+
+    simulator.start()  # same port
+    qtbot.waitUntil(lambda: monitor.status.state is Connection.ONLINE, timeout=WAIT)
+    assert monitor.status.since >= went_down
+    assert seen[:3] == [Connection.ONLINE, Connection.UNREACHABLE, Connection.ONLINE]
+    monitor.stop()
+
+
+def test_a_refused_token_shows_as_signed_out(qtbot: Any, simulator: Simulator):
+    monitor = monitor_for(simulator, token="not-a-valid-token")
+    monitor.start()
+    qtbot.waitUntil(lambda: monitor.status.state is Connection.SIGNED_OUT, timeout=WAIT)
+    monitor.stop()
+
+
+def test_backoff_grows_while_unreachable_and_is_bounded(qtbot: Any, simulator: Simulator):
+    simulator.stop()
+    monitor = monitor_for(simulator)
+    delays: list[int] = []
+    monitor.start()
+    qtbot.waitUntil(lambda: monitor.status.state is Connection.UNREACHABLE, timeout=WAIT)
+    for _ in range(4):
+        qtbot.waitUntil(lambda: monitor.scheduled_delay_ms > 0, timeout=WAIT)
+        delays.append(monitor.scheduled_delay_ms)
+        monitor.probe_now()  # skip the wait: probe at once, as the timer would
+        qtbot.waitUntil(lambda: not monitor.probing, timeout=WAIT)
+    assert max(delays) <= FAST.max_backoff
+    assert delays[-1] > delays[0]
+    monitor.stop()
+
+
+class Harness:
+    """A controller, a monitor and the scheduler, wired as the window wires them."""
+
+    def __init__(self, qtbot: Any, store: Store, sim: Simulator, settings: AutoSyncSettings):
+        self.controller = SyncController(quick_runner(store, sim))
+        self.monitor = monitor_for(sim)
+        self.summaries: list[RunSummary] = []
+        self.starts = 0
+        self.overlaps = 0
+        self.controller.started.connect(self._on_started)
+        self.controller.finished.connect(self.summaries.append)
+        self.auto = AutoSync(
+            self.controller,
+            self.monitor,
+            settings=settings,
+            last_complete_sync=store.last_successful_sync_at,
+        )
+        self.controller.finished.connect(self.auto.on_run_finished)
+        self.running = False
+        self.controller.running_changed.connect(self._on_running)
+
+    def _on_started(self, _scope: object) -> None:
+        self.starts += 1
+
+    def _on_running(self, running: bool) -> None:
+        if running and self.running:
+            self.overlaps += 1
+        self.running = running
+
+    def close(self) -> None:
+        self.monitor.stop()
+        self.controller.shutdown()
+
+
+def test_a_sync_starts_by_itself_when_the_server_comes_back(
+    qtbot: Any, store: Store, simulator: Simulator
+):
+    harness = Harness(
+        qtbot,
+        store,
+        simulator,
+        AutoSyncSettings(on_reconnect=True, settle_ms=50, periodic_minutes=0, first_sync=False),
+    )
+    harness.monitor.start()
+    qtbot.waitUntil(lambda: harness.monitor.status.state is Connection.ONLINE, timeout=WAIT)
+    assert harness.starts == 0  # sync on start is off
+    simulator.stop()
+    qtbot.waitUntil(lambda: harness.monitor.status.state is Connection.UNREACHABLE, timeout=WAIT)
+
+    simulator.start()
+
+    qtbot.waitUntil(lambda: len(harness.summaries) == 1, timeout=WAIT)
+    assert harness.summaries[0].outcome is Outcome.COMPLETE
+    assert store.counts().mosaics == simulator.dataset.counts()["mosaics"]
+    harness.close()
+
+
+def test_a_run_cut_off_by_the_network_resumes_by_itself_without_refetching(
+    qtbot: Any, store: Store, simulator_factory
+):
+    sim = simulator_factory(mosaics_cap=300)
+    survey = sim.dataset.survey_ids()[0]
+    sim.dataset.add_mosaics(survey, 1_500)
+    harness = Harness(
+        qtbot,
+        store,
+        sim,
+        AutoSyncSettings(on_reconnect=True, settle_ms=50, periodic_minutes=0, first_sync=False),
+    )
+    harness.monitor.start()
+    qtbot.waitUntil(lambda: harness.monitor.status.state is Connection.ONLINE, timeout=WAIT)
+    # The connection drops after two pages of the big survey have been served.
+    sim.faults.add(
+        kind="close_connection", query="sync_mosaics", scope_id=survey, after=2, times=None
+    )
+    assert harness.controller.start(SyncScope.everything())
+    qtbot.waitUntil(lambda: len(harness.summaries) == 1, timeout=WAIT)
+    assert harness.summaries[0].outcome is Outcome.INTERRUPTED
+    assert "continue" in harness.summaries[0].message
+    assert harness.monitor.status.state is Connection.UNREACHABLE
+    kept = len(store.local_hashes(Level.MOSAICS, survey))
+    sim.request_log.clear()
+
+    sim.faults.clear()  # the network is back
+
+    qtbot.waitUntil(lambda: len(harness.summaries) == 2, timeout=WAIT)
+    assert harness.summaries[1].outcome is Outcome.COMPLETE
+    calls = sim.request_log.for_query("sync_mosaics")
+    big = [c for c in calls if c.scope_id == survey]
+    assert big[0].hashes_sent == kept, "resumed from the committed pages"
+    assert sum(c.upserted for c in big) == sim.dataset.mosaic_count(survey) - kept
+    assert harness.overlaps == 0
+    harness.close()
+
+
+def test_periodic_sync_fires_and_runs_never_overlap(qtbot: Any, store: Store, simulator: Simulator):
+    harness = Harness(
+        qtbot,
+        store,
+        simulator,
+        AutoSyncSettings(on_reconnect=False, periodic_minutes=0.3 / 60, on_start=True),
+    )
+    harness.monitor.start()
+    qtbot.waitUntil(lambda: len(harness.summaries) >= 3, timeout=WAIT)
+    assert all(s.outcome is Outcome.COMPLETE for s in harness.summaries)
+    assert harness.overlaps == 0
+    runs = sorted(store.runs(limit=10), key=lambda r: r.started_at)
+    for earlier, later in itertools.pairwise(runs):
+        assert earlier.finished_at is not None and earlier.finished_at <= later.started_at
+    next_at = harness.auto.next_sync_at
+    assert next_at is None or next_at <= datetime.now(UTC) + timedelta(seconds=1)
+    harness.close()
