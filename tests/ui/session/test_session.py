@@ -25,6 +25,7 @@ from app.store import DB_FILENAME, Store
 from app.sync.events import Outcome, RunSummary, SyncScope
 from app.sync.retry import RetryPolicy
 from app.ui.common.formatting import format_clock_time
+from app.ui.common.tasks import NETWORK
 from app.ui.session.connectivity import Connection, ProbeTimings
 from app.ui.session.preferences import SYNC_ON_RECONNECT, load_preferences
 from app.ui.session.session import AppSession, MemoryKeyring, SessionTuning, remove_local_database
@@ -278,6 +279,22 @@ def test_sign_out_keeps_the_data_and_revokes_the_token(
     assert store.counts().mosaics == synced and app.window.mosaics.model.rowCount() == synced
     assert not app.session.take_remove_data_request()
     assert app.window.isVisible()
+
+
+def test_sign_out_with_the_server_gone_forgets_at_once_and_says_so(
+    qtbot: Any, make_app: Callable[..., App], simulator: Simulator
+) -> None:
+    app = make_app(simulator, token=simulator.demo_token)
+    app.wait_for(qtbot, Connection.ONLINE)
+    simulator.stop()
+    with qtbot.waitSignal(app.session.sign_out_finished, timeout=WAIT) as blocker:
+        app.session.sign_out()
+        # Forgotten on the spot (the keyring, on this thread); the revoke is still out.
+        assert not app.session.manager.signed_in
+        assert app.window.sync.toolbar.account.text() == "Not signed in"
+        assert app.session.tasks.busy(NETWORK)
+    assert not blocker.args[0].revoked
+    assert "could not be told" in app.window.statusBar().currentMessage()
 
 
 def test_sign_out_and_remove_the_data_closes_then_the_database_goes(
