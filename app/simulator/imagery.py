@@ -23,14 +23,8 @@ import time
 import uuid
 from pathlib import Path
 
-import rasterio
-import rasterio.shutil
-from affine import Affine
 from platformdirs import user_cache_dir
-from rasterio.crs import CRS
-from rasterio.windows import Window
 
-from app.simulator.rasterpixels import render
 from app.simulator.rasterplan import RasterPlan
 
 log = logging.getLogger(__name__)
@@ -58,6 +52,15 @@ def overview_count(plan: RasterPlan) -> int:
 
 def write_cog(plan: RasterPlan, destination: Path) -> None:
     """Draw `plan` and write it as a COG at `destination` (replaced atomically)."""
+    # Imported here: GDAL takes about a second to load, and the demo starts without it.
+    import rasterio
+    import rasterio.shutil
+    from affine import Affine
+    from rasterio.crs import CRS
+    from rasterio.windows import Window
+
+    from app.simulator.rasterpixels import render
+
     started = time.perf_counter()
     destination.parent.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex[:8]
