@@ -65,7 +65,7 @@ class SimulatorConfig:
     # Multiplies every mosaic's pixel dimensions (tests and benchmarks pick their sizes).
     imagery_scale: float = 1.0
     # Where generated GeoTIFFs are kept (None: the user cache folder).
-    imagery_cache_dir: Path | None = None
+    imagery_cache_dir: Path | str | None = None
 
     def __post_init__(self) -> None:
         if self.size not in SIZE_SPECS:

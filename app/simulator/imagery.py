@@ -30,7 +30,9 @@ from app.simulator.rasterplan import RasterPlan
 log = logging.getLogger(__name__)
 
 TILE = 512
-_BLOCK_ROWS = 512  # rows drawn at once: 16,384 x 512 float32 is 32 MB per array
+# Pixels drawn at once: a few float32 arrays of this many pixels (16 MB each) are alive
+# while a block is drawn, so memory stays flat whatever the mosaic's size.
+_BLOCK_PIXELS = 1 << 22
 _GDAL_CACHE_MB = 128
 
 
@@ -89,8 +91,9 @@ def write_cog(plan: RasterPlan, destination: Path) -> None:
                         rasterio.enums.ColorInterp.green,
                         rasterio.enums.ColorInterp.blue,
                     ]
-                for row0 in range(0, plan.height, _BLOCK_ROWS):
-                    rows = min(_BLOCK_ROWS, plan.height - row0)
+                block_rows = max(16, _BLOCK_PIXELS // plan.width)
+                for row0 in range(0, plan.height, block_rows):
+                    rows = min(block_rows, plan.height - row0)
                     out.write(render(plan, row0, rows), window=Window(0, row0, plan.width, rows))
             rasterio.shutil.copy(
                 scratch,
@@ -122,8 +125,8 @@ def write_cog(plan: RasterPlan, destination: Path) -> None:
 class ImageryCache:
     """Where each plan's GeoTIFF lives; generates it on first use; thread-safe."""
 
-    def __init__(self, folder: Path | None = None) -> None:
-        self.folder = folder or default_cache_dir()
+    def __init__(self, folder: Path | str | None = None) -> None:
+        self.folder = Path(folder) if folder else default_cache_dir()
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
 
