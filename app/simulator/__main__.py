@@ -14,6 +14,7 @@ import logging
 import sys
 import threading
 import time
+from pathlib import Path
 
 from app.simulator.config import SIZES, SimulatorConfig
 from app.simulator.server import Simulator
@@ -22,7 +23,8 @@ FAULT_HELP = (
     "arm a fault: [query:]kind[:value][:name=value...], e.g. sync_mosaics:http_status:503:"
     "times=2, latency:0.5:times=forever, sync_surveys:rate_limit:retry_after=3. Kinds: "
     "latency, http_status, rate_limit, close_connection, truncated_body, non_json, "
-    "graphql_error, missing_field, expire_token, trickle, stuck_remaining. Repeatable."
+    "graphql_error, missing_field, expire_token, trickle, stuck_remaining, expire_link "
+    "(files: the download links). Repeatable."
 )
 
 
@@ -50,6 +52,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="show a sign-in page at /oauth/authorize instead of approving",
     )
+    parser.add_argument(
+        "--imagery-scale",
+        type=float,
+        default=1.0,
+        help="multiply every mosaic GeoTIFF's pixel dimensions (e.g. 0.25 for benchmarks)",
+    )
+    parser.add_argument(
+        "--imagery-cache",
+        type=Path,
+        default=None,
+        help="folder for the generated GeoTIFFs (default: the user cache folder)",
+    )
     parser.add_argument("--fault", action="append", default=[], help=FAULT_HELP)
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
@@ -73,6 +87,8 @@ def main(argv: list[str] | None = None, *, stop: threading.Event | None = None) 
             access_token_lifetime=args.access_token_lifetime,
             refresh_token_lifetime=args.refresh_token_lifetime,
             oauth_auto_approve=not args.sign_in_page,
+            imagery_scale=args.imagery_scale,
+            imagery_cache_dir=args.imagery_cache,
         )
         simulator = Simulator(config)
         for spec in args.fault:
@@ -89,6 +105,7 @@ def main(argv: list[str] | None = None, *, stop: threading.Event | None = None) 
     print("                     redirect URI: http://127.0.0.1:<any port>/callback")
     print(f"  Demo sign-in:      {simulator.demo_user_email} / {simulator.demo_user_password}")
     print("  Account:           " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    print(f"  Imagery cache:     {simulator.imagery.folder} (generated on first request)")
     for fault in simulator.faults.active():
         print(f"  Fault armed:       {fault.kind} on {fault.query or 'any query'}")
     print("Press Ctrl+C to stop.", flush=True)

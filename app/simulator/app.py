@@ -16,6 +16,7 @@ from typing import Any
 
 from graphql import GraphQLError, parse, validate
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -23,12 +24,17 @@ from starlette.routing import Route
 from app.simulator import delivery
 from app.simulator.auth_routes import auth_routes
 from app.simulator.faults import Fault, FaultKind
-from app.simulator.files import file_bytes, parse_range
+from app.simulator.filehost import FileEndpoint
 from app.simulator.graphql_api import Described, RequestContext, describe, run, simulator_schema
 from app.simulator.requestlog import RequestRecord
-from app.simulator.services import Services, pause, serve_plain
+from app.simulator.services import Services, pause
 
 log = logging.getLogger(__name__)
+
+
+# Queries that may generate GeoTIFFs (File.size) run on a worker thread, so a slow
+# generation never holds up the other requests (downloads, other syncs).
+_OFF_LOOP = frozenset({"sync_files", "sync_mosaics"})
 
 
 def _errors(*messages: str | GraphQLError) -> dict[str, Any]:
@@ -84,7 +90,11 @@ class GraphQLEndpoint:
             elif (replaced := delivery.replacement(fired)) is not None:
                 reply = replaced
             else:
-                reply, context = self._answer(request, payload, document, problem, user, fired)
+                answer = (request, payload, document, problem, user, fired)
+                if _OFF_LOOP & set(described.names):
+                    reply, context = await run_in_threadpool(self._answer, *answer)
+                else:
+                    reply, context = self._answer(*answer)
         server_seconds = time.perf_counter() - started
         await pause(self.s.config.latency + delivery.latency(fired), request.receive)
         response, sent = delivery.respond(reply, fired)
@@ -143,6 +153,7 @@ class GraphQLEndpoint:
             dataset=self.s.dataset,
             config=self.s.config,
             signer=self.s.signer,
+            imagery=self.s.imagery,
             base_url=f"{request.url.scheme}://{request.url.netloc}",
             user=user,
             stuck=any(f.kind is FaultKind.STUCK_REMAINING for f in fired),
@@ -162,51 +173,6 @@ class GraphQLEndpoint:
             body.update(_errors(*result.errors))
         body["data"] = result.data
         return delivery.json_reply(body), context
-
-
-class FileEndpoint:
-    """Signed download links with HTTP Range support (no bearer token, like S3 links)."""
-
-    def __init__(self, services: Services) -> None:
-        self.s = services
-
-    async def handle(self, request: Request) -> Response:
-        file_id = request.path_params["file_id"]
-        response = await serve_plain(self.s, request, "files", self._build, file_id)
-        if request.method == "HEAD":
-            response.body = b""
-        return response
-
-    async def _build(self, request: Request, raw: bytes) -> delivery.Reply:
-        return self._reply(request, request.path_params["file_id"])
-
-    def _reply(self, request: Request, file_id: str) -> delivery.Reply:
-        query = request.query_params
-        if not self.s.signer.verify(
-            file_id, query.get("expires", ""), query.get("sig", ""), time.time()
-        ):
-            return delivery.Reply(
-                403, b"<Error>AccessDenied: link invalid or expired</Error>", "application/xml"
-            )
-        item = self.s.dataset.file(file_id)
-        if item is None or item["size"] is None:
-            return delivery.Reply(404, b"<Error>NoSuchKey</Error>", "application/xml")
-        content = file_bytes(item)
-        headers = {
-            "Accept-Ranges": "bytes",
-            "ETag": f'"{item["content_hash"]}"',
-            "Content-Disposition": f'attachment; filename="{item["download_filename"]}"',
-        }
-        try:
-            wanted = parse_range(request.headers.get("range"), len(content))
-        except ValueError:
-            headers["Content-Range"] = f"bytes */{len(content)}"
-            return delivery.Reply(416, b"", "application/octet-stream", headers)
-        if wanted is None:
-            return delivery.Reply(200, content, "image/tiff", headers)
-        first, last = wanted
-        headers["Content-Range"] = f"bytes {first}-{last}/{len(content)}"
-        return delivery.Reply(206, content[first : last + 1], "image/tiff", headers)
 
 
 def build_app(services: Services) -> Starlette:

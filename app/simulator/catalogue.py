@@ -30,6 +30,7 @@ from app.simulator.generate import (
     example_tombstone,
     generate,
 )
+from app.simulator.rasterplan import RasterPlan, plan_for
 from app.simulator.scopes import Item, PageOutcome, Scope, compute_page
 
 
@@ -57,9 +58,13 @@ def export(item: Mapping[str, Any]) -> Item:
 class Catalogue:
     """State, lookups, snapshots and sync pages; `Dataset` adds the mutation API."""
 
-    def __init__(self, *, seed: int = 1, size: str = "tiny") -> None:
+    def __init__(self, *, seed: int = 1, size: str = "tiny", imagery_scale: float = 1.0) -> None:
         account = generate(seed, SIZE_SPECS[size])
         self._seed = seed
+        self._size = size
+        self._imagery_scale = imagery_scale
+        self._plans_by_version: dict[tuple[str, str, str], RasterPlan] = {}
+        self._giant: str | None = None
         self._account = account
         self._lock = threading.RLock()
         self.users: list[Item] = account.users
@@ -268,8 +273,41 @@ class Catalogue:
 
     # -- files ------------------------------------------------------------------------
 
+    def giant_mosaic_id(self) -> str | None:
+        """The mosaic of `large` whose GeoTIFF is 16,384 pixels square (None elsewhere):
+        the example survey's first available RGB mosaic, else its documented one."""
+        with self._lock:
+            if self._size != "large":
+                return None
+            if self._giant is None:
+                scope = self._mosaic_scope(EXAMPLE_SURVEY_ID)
+                candidates = list(scope.items.values()) if scope is not None else []
+                available = [m for m in candidates if m["image_status"] == "AVAILABLE"]
+                rgb = [m for m in available if m["mosaic_type"] == "RGB"]
+                self._giant = (rgb or available)[0]["sentera_id"] if available else ""
+            return self._giant or None
+
+    def _plan_of(self, mosaic: Item) -> RasterPlan:
+        """The raster plan of a mosaic version over its field's current outline."""
+        survey = self.reference(mosaic["survey"]["sentera_id"])
+        assert survey is not None, "every mosaic's survey is known"
+        field = self.reference(survey["field"]["sentera_id"])
+        assert field is not None, "every survey's field is known"
+        key = (mosaic["sentera_id"], mosaic["content_hash"], field["content_hash"])
+        plan = self._plans_by_version.get(key)
+        if plan is None:
+            giant = mosaic["sentera_id"] == self.giant_mosaic_id()
+            plan = plan_for(mosaic, field, size=self._size, scale=self._imagery_scale, giant=giant)
+            self._plans_by_version[key] = plan
+        return plan
+
+    def raster_plan(self, mosaic_id: str) -> RasterPlan:
+        """The plan of a current mosaic's GeoTIFF (no pixels drawn); KeyError if none."""
+        with self._lock:
+            return self._plan_of(self._locate(mosaic_id)[1])
+
     def _file_of(self, mosaic: Item) -> Item:
-        item = file_for_mosaic(mosaic, ids.content_hash)
+        item = file_for_mosaic(mosaic, self._plan_of(mosaic), ids.content_hash)
         self._file_versions[item["content_hash"]] = item  # a client may hold it from now on
         return item
 

@@ -9,6 +9,7 @@ account).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 SIZES = ("tiny", "demo", "large")
 
@@ -61,6 +62,10 @@ class SimulatorConfig:
     # False shows a sign-in and approve page at /oauth/authorize instead of redirecting
     # straight back with a code.
     oauth_auto_approve: bool = True
+    # Multiplies every mosaic's pixel dimensions (tests and benchmarks pick their sizes).
+    imagery_scale: float = 1.0
+    # Where generated GeoTIFFs are kept (None: the user cache folder).
+    imagery_cache_dir: Path | str | None = None
 
     def __post_init__(self) -> None:
         if self.size not in SIZE_SPECS:
@@ -70,6 +75,8 @@ class SimulatorConfig:
                 raise ValueError(f"{name} must be at least 1")
         if self.live_interval is not None and self.live_interval <= 0:
             raise ValueError("live_interval must be positive")
+        if not 0 < self.imagery_scale <= 4:
+            raise ValueError("imagery_scale must be above 0 and at most 4")
 
     @property
     def spec(self) -> SizeSpec:

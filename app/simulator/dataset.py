@@ -14,12 +14,14 @@ from typing import Any
 
 from app.simulator import ids
 from app.simulator.catalogue import Catalogue
+from app.simulator.geometry import bbox_of, boundary_fields, shape_of
 from app.simulator.makers import make_field, make_mosaic, make_organization, make_survey
 from app.simulator.scopes import Item, Scope
 
 _FIXED_KEYS = frozenset({"__typename", "sentera_id", "content_hash"})
 _PARENT_KEYS = {ids.FIELD: "organization", ids.SURVEY: "field", ids.MOSAIC: "survey"}
 _SYNC_ERROR_KEYS = frozenset({"code", "details", "key", "message", "reason"})
+_PLACEMENT_KEYS = frozenset({"latitude", "longitude", "area"})
 
 
 class Dataset(Catalogue):
@@ -55,6 +57,11 @@ class Dataset(Catalogue):
             raise KeyError(f"cannot set {sorted(unknown)} on {item['__typename']}")
         new = dict(item)
         new.update(changes)
+        if kind == ids.FIELD:
+            if "boundary" in changes:
+                new["bbox"] = bbox_of(new["boundary"])
+            elif _PLACEMENT_KEYS & set(changes):  # moved or resized: redraw the outline
+                new.update(boundary_fields(new, shape=shape_of(item["boundary"])))
         for key in ("created_by", "updated_by"):
             if key in changes:
                 new[key] = self._user(changes[key])

@@ -24,6 +24,10 @@ Kinds and their parameters:
   the token really stops working until the client refreshes.
 - trickle (chunks, interval): the body in `chunks` pieces, `interval` seconds apart.
 - stuck_remaining: always the first page and a remaining_count that never shrinks.
+- expire_link: the file host answers 403 as if the signed link had expired.
+On the file host ("files"), close_connection, trickle and truncated_body act on the
+file's bytes: half of them then a dropped connection, slow pieces, or a complete
+response that carries only half of them.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ class FaultKind(StrEnum):
     EXPIRE_TOKEN = "expire_token"
     TRICKLE = "trickle"
     STUCK_REMAINING = "stuck_remaining"
+    EXPIRE_LINK = "expire_link"
 
 
 # The parameter a bare value on the command line sets, per kind.

@@ -1,13 +1,18 @@
 """Mosaic files: File records derived from mosaics, signed download URLs, byte ranges.
 
-Each mosaic has one GeoTIFF. Its File record is derived from the mosaic (id, names,
-timestamps, size), so re-processing a mosaic gives its file a new content hash and
-deleting a mosaic deletes its file. Mosaics that are not AVAILABLE have no stored file
-yet: `size` and `url` are null, as the reference says for "no stored file".
+Each mosaic has one GeoTIFF (see `rasterplan` and `imagery`). Its File record is derived
+from the mosaic (id, names, timestamps) and from the plan of its raster, so
+re-processing a mosaic (or redrawing its field's outline) gives its file a new content
+hash and deleting a mosaic deletes its file. Mosaics that are not AVAILABLE have no
+stored file yet: `size` and `url` are null, as the reference says for "no stored file".
 
-Download URLs are signed and expire after 60 minutes like Sentera's; the bytes are
-deterministic (derived from the file's content hash) so a resumed download can be
-checked against a fresh one.
+CHOICE: the record is built without pixels; `size` is resolved only when a query selects
+it, and resolving it generates that one GeoTIFF (then cached) because a compressed
+file's size is known only once it is written. So a sync_files page costs one generation
+per not-yet-generated file whose size it asks for, and nothing when it does not ask.
+
+Download URLs are signed and expire after 60 minutes like Sentera's, on the simulator's
+clock (`AuthService.advance_clock` expires them without waiting).
 """
 
 from __future__ import annotations
@@ -15,15 +20,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
+
+from app.simulator.rasterplan import RasterPlan
 
 Item = dict[str, Any]
 
 URL_LIFETIME = 3_600
-_TIFF_MAGIC = b"II*\x00"
-_MIN_SIZE = 64 * 1_024
-_SIZE_SPREAD = 960 * 1_024
 
 
 def file_id_for(mosaic_id: str) -> str:
@@ -40,11 +45,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
-def file_for_mosaic(mosaic: Item, content_hash: Any) -> Item:
-    """The File record of a mosaic version; `content_hash` is `ids.content_hash`."""
+def file_for_mosaic(mosaic: Item, plan: RasterPlan, content_hash: Any) -> Item:
+    """The File record of a mosaic version; `content_hash` is `ids.content_hash`.
+
+    `size` is left out: the resolver asks the imagery cache (see the module docstring).
+    """
     stored = mosaic["image_status"] == "AVAILABLE"
-    digest = hashlib.sha256(mosaic["content_hash"].encode()).digest()
-    size = _MIN_SIZE + int.from_bytes(digest[:3], "big") % _SIZE_SPREAD if stored else None
     filename = f"{_slug(mosaic['name'])}.tif"
     item: Item = {
         "__typename": "File",
@@ -57,41 +63,36 @@ def file_for_mosaic(mosaic: Item, content_hash: Any) -> Item:
         "download_filename": f"{mosaic['captured_at'][:10]}_{filename}",
         "file_type": "MOSAIC_GEOTIFF",
         "file_owner": {"owner_type": "MOSAIC", "sentera_id": mosaic["sentera_id"]},
-        "size": None if size is None else str(size),
         "version": 1,
-        # Not served: ties the file's hash to the mosaic version it was built from.
-        "source_hash": mosaic["content_hash"],
+        # Not served: ties the file's hash to the raster it describes (mosaic version,
+        # field outline, imagery scale), and whether bytes exist at all.
+        "raster": plan.key if stored else None,
     }
     item["content_hash"] = content_hash(item)
+    item["_plan"] = plan if stored else None  # after hashing: not content, not served
     return item
-
-
-def file_bytes(item: Item) -> bytes:
-    """The file's full content: a TIFF header and deterministic filler."""
-    size = int(item["size"])
-    filler = hashlib.shake_256(item["content_hash"].encode()).digest(size - len(_TIFF_MAGIC))
-    return _TIFF_MAGIC + filler
 
 
 class UrlSigner:
     """HMAC-signed, expiring download links (the simulator's stand-in for S3 links)."""
 
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: bytes, clock: Callable[[], float]) -> None:
         self._secret = secret
+        self.now = clock
 
     def _signature(self, file_id: str, expires: int) -> str:
         message = f"{file_id}:{expires}".encode()
         return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:32]
 
-    def url(self, base_url: str, item: Item, now: float) -> str:
-        expires = int(now) + URL_LIFETIME
+    def url(self, base_url: str, item: Item) -> str:
+        expires = int(self.now()) + URL_LIFETIME
         return (
             f"{base_url}/files/{item['sentera_id']}/{quote(item['filename'])}"
             f"?expires={expires}&sig={self._signature(item['sentera_id'], expires)}"
         )
 
-    def verify(self, file_id: str, expires: str, signature: str, now: float) -> bool:
-        if not expires.isdigit() or int(expires) < now:
+    def verify(self, file_id: str, expires: str, signature: str) -> bool:
+        if not expires.isdigit() or int(expires) < self.now():
             return False
         return hmac.compare_digest(self._signature(file_id, int(expires)), signature)
 

@@ -12,7 +12,6 @@ describe it even when the query never runs.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -42,6 +41,7 @@ from app.simulator.catalogue import UnknownScope
 from app.simulator.config import SimulatorConfig
 from app.simulator.dataset import Dataset
 from app.simulator.files import UrlSigner
+from app.simulator.imagery import ImageryCache
 from app.simulator.scopes import Item, PageOutcome
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "resources" / "schema.graphql"
@@ -55,6 +55,7 @@ class RequestContext:
     dataset: Dataset
     config: SimulatorConfig
     signer: UrlSigner
+    imagery: ImageryCache
     base_url: str
     user: Item
     stuck: bool = False
@@ -194,10 +195,18 @@ def _reference(key: str) -> Any:
 
 
 def _file_url(source: Item, info: GraphQLResolveInfo[RequestContext]) -> str | None:
-    if source.get("size") is None:
+    if source.get("_plan") is None:
         return None
     ctx = _context(info)
-    return ctx.signer.url(ctx.base_url, source, time.time())
+    return ctx.signer.url(ctx.base_url, source)
+
+
+def _file_size(source: Item, info: GraphQLResolveInfo[RequestContext]) -> str | None:
+    """The GeoTIFF's real size; generates it if this is the first time it is asked."""
+    plan = source.get("_plan")
+    if plan is None:
+        return None
+    return str(_context(info).imagery.size(plan))
 
 
 def _mosaic_files(source: Item, info: GraphQLResolveInfo[RequestContext]) -> list[Item]:
@@ -229,6 +238,7 @@ def simulator_schema() -> GraphQLSchema:
         ("Mosaic", "survey", _reference("survey")),
         ("Mosaic", "files", _mosaic_files),
         ("File", "url", _file_url),
+        ("File", "size", _file_size),
     ]:
         graphql_type = schema.get_type(type_name)
         assert isinstance(graphql_type, GraphQLObjectType)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.simulator import ids
+from app.simulator.geometry import boundary_fields
 
 Item = dict[str, Any]
 
@@ -104,26 +105,28 @@ def make_field(
 ) -> Item:
     family = rng.choice(_FAMILIES)
     longitude = round(rng.uniform(-100.5, -89.0), 6)
-    return finish(
-        {
-            "__typename": "Field",
-            "sentera_id": factory.make(ids.FIELD, serial, created),
-            "created_at": ids.iso(created),
-            "created_by": user,
-            "updated_at": ids.iso(created + timedelta(days=rng.randint(0, 300))),
-            "updated_by": user if rng.random() < 0.5 else None,
-            "name": f"{rng.choice(_PLACES)} {rng.choice(_FIELD_SUFFIXES)}",
-            "latitude": round(rng.uniform(41.0, 47.5), 6),
-            "longitude": longitude,
-            "area": {"value": round(rng.uniform(20, 320), 1), "unit": "ACRE"},
-            "active": rng.random() < 0.9,
-            "shared": rng.random() < 0.1,
-            "time_zone": "America/Denver" if longitude < -99.5 else "America/Chicago",
-            "farm": f"{family} Farms",
-            "grower": f"{rng.choice(FIRST_NAMES)} {family}",
-            "organization": {"sentera_id": org_id},
-        }
-    )
+    item: Item = {
+        "__typename": "Field",
+        "sentera_id": factory.make(ids.FIELD, serial, created),
+        "created_at": ids.iso(created),
+        "created_by": user,
+        "updated_at": ids.iso(created + timedelta(days=rng.randint(0, 300))),
+        "updated_by": user if rng.random() < 0.5 else None,
+        "name": f"{rng.choice(_PLACES)} {rng.choice(_FIELD_SUFFIXES)}",
+        "latitude": round(rng.uniform(41.0, 47.5), 6),
+        "longitude": longitude,
+        "area": {"value": round(rng.uniform(20, 320), 1), "unit": "ACRE"},
+        "active": rng.random() < 0.9,
+        "shared": rng.random() < 0.1,
+        "time_zone": "America/Denver" if longitude < -99.5 else "America/Chicago",
+        "farm": f"{family} Farms",
+        "grower": f"{rng.choice(FIRST_NAMES)} {family}",
+        "organization": {"sentera_id": org_id},
+    }
+    # Drawn from the field's own id and position, not from `rng`: the outline never
+    # shifts the other generated values.
+    item.update(boundary_fields(item, serial))
+    return finish(item)
 
 
 def make_survey(

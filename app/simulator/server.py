@@ -25,6 +25,7 @@ from app.simulator.config import SimulatorConfig
 from app.simulator.dataset import Dataset
 from app.simulator.faults import FaultInjector
 from app.simulator.files import UrlSigner
+from app.simulator.imagery import ImageryCache
 from app.simulator.live import LiveChanges
 from app.simulator.requestlog import RequestLog
 from app.simulator.services import Services
@@ -38,7 +39,11 @@ class Simulator:
 
     def __init__(self, config: SimulatorConfig | None = None) -> None:
         self.config = config or SimulatorConfig()
-        self.dataset = Dataset(seed=self.config.seed, size=self.config.size)
+        self.dataset = Dataset(
+            seed=self.config.seed,
+            size=self.config.size,
+            imagery_scale=self.config.imagery_scale,
+        )
         self.faults = FaultInjector()
         self.request_log = RequestLog()
         self.auth = AuthService(
@@ -48,8 +53,15 @@ class Simulator:
             refresh_lifetime=self.config.refresh_token_lifetime,
         )
         secret = hashlib.sha256(f"fielddesk-sim/{self.config.seed}/files".encode()).digest()
+        self.imagery = ImageryCache(self.config.imagery_cache_dir)
         services = Services(
-            self.config, self.dataset, self.faults, self.request_log, self.auth, UrlSigner(secret)
+            self.config,
+            self.dataset,
+            self.faults,
+            self.request_log,
+            self.auth,
+            UrlSigner(secret, self.auth.now),
+            self.imagery,
         )
         self.app = build_app(services)
         self.port = self.config.port

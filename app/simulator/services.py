@@ -20,6 +20,7 @@ from app.simulator.config import SimulatorConfig
 from app.simulator.dataset import Dataset
 from app.simulator.faults import FaultInjector
 from app.simulator.files import UrlSigner
+from app.simulator.imagery import ImageryCache
 from app.simulator.requestlog import RequestLog, RequestRecord
 
 Builder = Callable[[Request, bytes], Awaitable[delivery.Reply]]
@@ -35,6 +36,7 @@ class Services:
     request_log: RequestLog
     auth: AuthService
     signer: UrlSigner
+    imagery: ImageryCache
 
 
 async def pause(seconds: float, receive: Receive) -> None:

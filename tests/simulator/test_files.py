@@ -8,31 +8,16 @@ import httpx
 import pytest
 
 from app.simulator import Simulator
+from tests.simulator.filesync import available_mosaics, sync_files
 from tests.simulator.gql import GraphQL
-
-SYNC_FILES = """query($owners: [FileOwnerInput!]!, $h: [String!]!) {
-  sync_files(owners: $owners, content_hashes: $h) {
-    remaining_count
-    upserted { sentera_id content_hash ... on File { filename download_filename file_type
-               size url version file_owner { owner_type sentera_id } } }
-    deleted { sentera_id content_hash }
-    failed { code key message details }
-  }
-}"""
 
 
 def _sync(gql: GraphQL, mosaic_ids: list[str], held: list[str] | None = None) -> dict[str, Any]:
-    owners = [{"owner_type": "MOSAIC", "sentera_id": m} for m in mosaic_ids]
-    result: dict[str, Any] = gql.data(SYNC_FILES, {"owners": owners, "h": held or []})["sync_files"]
-    return result
+    return sync_files(gql, mosaic_ids, held)
 
 
 def _available_mosaic(sim: Simulator) -> dict[str, Any]:
-    for survey in sim.dataset.survey_ids():
-        for mosaic in sim.dataset.mosaics_of(survey):
-            if mosaic["image_status"] == "AVAILABLE":
-                return mosaic
-    raise AssertionError("no available mosaic")
+    return available_mosaics(sim)[0]
 
 
 def test_sync_files_lists_one_geotiff_per_mosaic(simulator: Simulator, gql: GraphQL) -> None:
