@@ -14,7 +14,6 @@ from pathlib import Path
 from keyring.backend import KeyringBackend
 from keyring.compat import properties
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QAbstractButton, QCheckBox, QMessageBox, QWidget
 
 from app.account.loopback import DEFAULT_TIMEOUT
@@ -24,6 +23,7 @@ from app.store import DB_FILENAME
 from app.store.migrate import BACKUP_DIRNAME
 from app.sync.retry import RetryPolicy
 from app.ui.autosync import AutoSyncSettings
+from app.ui.browser_launch import open_url_without_secrets
 from app.ui.connectivity import ProbeTimings
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class SessionTuning:
     retry: RetryPolicy | None = None  # None: the engine's default policy
     use_network_information: bool = True
     browser_timeout: float = DEFAULT_TIMEOUT
-    open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
+    open_url: Callable[[QUrl], bool] = open_url_without_secrets
 
 
 def sign_out_question(parent: QWidget | None, server: str) -> tuple[QMessageBox, QAbstractButton]:
