@@ -120,14 +120,8 @@ def _open_store(data_dir: str | None, *, read_only: bool = False) -> tuple[Any, 
 
     path = config.resolve_data_dir(data_dir) / DB_FILENAME
     try:
-        store = Store.open(path, read_only=read_only)
-        if not read_only:
-            try:
-                store.check_pages()  # every page read, before any request to the server
-            except BaseException:
-                store.close()
-                raise
-        return store, EXIT_OK
+        # A sync reads every page first: before any request, and before any write.
+        return Store.open(path, read_only=read_only, check_pages=not read_only), EXIT_OK
     except StoreError as error:
         _fail(str(error))
         return None, _store_exit(error)

@@ -53,7 +53,12 @@ class Store(StoreWriter, StoreReader):
 
     @classmethod
     def open(
-        cls, path: Path, *, read_only: bool = False, migrations: Path = MIGRATIONS_DIR
+        cls,
+        path: Path,
+        *,
+        read_only: bool = False,
+        check_pages: bool = False,
+        migrations: Path = MIGRATIONS_DIR,
     ) -> Store:
         """Open the database at `path`: for syncing (creating or migrating it), or
         `read_only` for reading alone (it must exist and be current).
@@ -61,12 +66,19 @@ class Store(StoreWriter, StoreReader):
         Raises `NewerDatabaseError` for a database of a newer FieldDesk (left untouched),
         `CorruptDatabaseError` for a file that is not a FieldDesk database or is damaged,
         and the other `StoreError`s for disk and permission problems. Every message names
-        the file. `migrations` is for tests.
+        the file. `check_pages` reads every page first (`PRAGMA quick_check`, about 2 s
+        per million mosaics): a writer that will sync right away passes it, so a damaged
+        file is refused before a single write. `migrations` is for tests.
         """
         health.check_location(path)
         if read_only:
             return cls._open_for_reading(path, migrations)
-        return cls._open_for_writing(path, migrations)
+        if check_pages and path.exists():
+            inspect_revision(path, shipped_revisions(migrations)[1])  # is it ours at all?
+            health.check_database(path, thorough=True)
+        store = cls._open_for_writing(path, migrations)
+        store._pages_checked = check_pages
+        return store
 
     @classmethod
     def _open_for_writing(cls, path: Path, migrations: Path) -> Store:
