@@ -1,7 +1,10 @@
 """The headless `fielddesk` commands: sync, ls, login, logout. No Qt in here.
 
 Exit status: 0 only when the command did everything it was asked (for `sync`: every
-scope completed); otherwise non-zero with a one-line reason on stderr.
+scope completed); otherwise non-zero with a one-line reason on stderr. 6 means the
+local database is damaged: `fielddesk repair` (`app/cli_repair.py`) sets it aside.
+`ls` opens the database read-only: it never writes, so it works in a read-only
+folder and beside a running sync.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any, TextIO
 from app import config
 from app.domain import ChangeSet, Level
 from app.sync.events import CancelToken, Outcome, Progress, RunSummary, ScopeKind, SyncScope
+from app.terminal import terminal_safe
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +29,7 @@ EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_SIGNED_OUT = 4
 EXIT_INTERRUPTED = 5
+EXIT_DAMAGED = 6
 EXIT_CANCELLED = 130
 
 OUTCOME_EXIT = {
@@ -66,6 +71,9 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     _common_options(login)
     logout = sub.add_parser("logout", help="revoke and forget the stored sign-in")
     _common_options(logout)
+    from app import cli_repair
+
+    cli_repair.add_parser(sub)
 
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +92,10 @@ def run_command(args: argparse.Namespace) -> int:
             return _sync(args)
         if args.command == "ls":
             return _ls(args)
+        if args.command == "repair":
+            from app import cli_repair
+
+            return cli_repair.run(args)
         if args.command in ("login", "logout"):
             from app.account import cli_flows
 
@@ -98,19 +110,27 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _fail(reason: str) -> None:
-    print(f"fielddesk: {reason}", file=sys.stderr)
+    print(f"fielddesk: {terminal_safe(reason)}", file=sys.stderr)
 
 
-def _open_store(data_dir: str | None) -> Any:
+def _open_store(data_dir: str | None, *, read_only: bool = False) -> tuple[Any, int]:
+    """(the store, 0), or (None, exit status) after saying why on stderr."""
     from app.store import DB_FILENAME, Store
     from app.store.errors import StoreError
 
     path = config.resolve_data_dir(data_dir) / DB_FILENAME
     try:
-        return Store.open(path)
+        # A sync reads every page first: before any request, and before any write.
+        return Store.open(path, read_only=read_only, check_pages=not read_only), EXIT_OK
     except StoreError as error:
         _fail(str(error))
-        return None
+        return None, _store_exit(error)
+
+
+def _store_exit(error: BaseException) -> int:
+    from app.store.errors import CorruptDatabaseError
+
+    return EXIT_DAMAGED if isinstance(error, CorruptDatabaseError) else EXIT_FAILED
 
 
 # -- sync ---------------------------------------------------------------------------
@@ -127,9 +147,9 @@ def _sync(args: argparse.Namespace) -> int:
     except LookupError as error:
         _fail(str(error))
         return EXIT_SIGNED_OUT
-    store = _open_store(args.data_dir)
+    store, status = _open_store(args.data_dir)
     if store is None:
-        return EXIT_FAILED
+        return status
     scope = _scope_from(args)
     engine = SyncEngine(
         store=store,
@@ -187,14 +207,17 @@ def _token_provider(server: str) -> Any:
 def _print_summary(summary: RunSummary) -> None:
     stream = sys.stdout if summary.outcome is Outcome.COMPLETE else sys.stderr
     print(
-        f"{summary.message} ({summary.upserted} received, {summary.deleted} deleted, "
+        f"{terminal_safe(summary.message)} ({summary.upserted} received, "
+        f"{summary.deleted} deleted, "
         f"{summary.requests} requests, {summary.bytes_received / 1e6:.1f} MB)",
         file=stream,
     )
     for failure in summary.scope_failures:
-        print(f"  {failure.level} of {failure.scope_id}: {failure.message}", file=stream)
+        line = f"  {failure.level} of {failure.scope_id}: {failure.message}"
+        print(terminal_safe(line), file=stream)
     for error in summary.sync_errors[:20]:
-        print(f"  FieldAgent could not sync an item: {error.message} ({error.key})", file=stream)
+        line = f"  FieldAgent could not sync an item: {error.message} ({error.key})"
+        print(terminal_safe(line), file=stream)
 
 
 class _ProgressReporter:
@@ -209,7 +232,7 @@ class _ProgressReporter:
     def on_event(self, event: Progress | ChangeSet) -> None:
         if not isinstance(event, Progress):
             return
-        stage = _stage_label(event)
+        stage = terminal_safe(_stage_label(event))
         if self._tty:
             width = 30
             filled = int(width * (event.fraction or 0))
@@ -239,13 +262,22 @@ def _stage_label(progress: Progress) -> str:
 
 
 def _ls(args: argparse.Namespace) -> int:
-    store = _open_store(args.data_dir)
-    if store is None:
-        return EXIT_FAILED
-    try:
-        rows = list(_rows(store, args))
-    finally:
-        store.close()
+    from app.store import DB_FILENAME
+    from app.store.errors import StoreError
+
+    if not (config.resolve_data_dir(args.data_dir) / DB_FILENAME).exists():
+        rows: list[dict[str, Any]] = []  # nothing synced yet; creating a file is a write
+    else:
+        store, status = _open_store(args.data_dir, read_only=True)
+        if store is None:
+            return status
+        try:
+            rows = list(_rows(store, args))
+        except StoreError as error:  # e.g. a damaged page met while reading
+            _fail(str(error))
+            return _store_exit(error)
+        finally:
+            store.close()
     if args.json:
         json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -332,4 +364,4 @@ def _print_table(rows: Sequence[dict[str, Any]]) -> None:
         print("(nothing stored locally; run `fielddesk sync`)")
         return
     for row in rows:
-        print(f"{row['sentera_id']}  {row.get('name', '')}")
+        print(terminal_safe(f"{row['sentera_id']}  {row.get('name') or ''}"))

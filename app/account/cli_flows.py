@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import getpass
 import sys
-import webbrowser
 from collections.abc import Callable
 from typing import Literal, TextIO
 
+from app.account.browser import open_in_browser
 from app.account.errors import SignInCancelled, SignInError
 from app.account.loopback import DEFAULT_TIMEOUT
 from app.account.session import TOKEN_ENV, AccountManager, OAuthSettings
@@ -49,7 +49,7 @@ def login(
     store: TokenStore | None = None,
     read_secret: Callable[[str], str] = getpass.getpass,
     read_line: Callable[[str], str] = input,
-    open_browser: Callable[[str], object] = webbrowser.open,
+    open_browser: Callable[[str], object] = open_in_browser,
     timeout: float = DEFAULT_TIMEOUT,
     stdout: TextIO = sys.stdout,
     stderr: TextIO = sys.stderr,

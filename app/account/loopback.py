@@ -23,7 +23,6 @@ import html
 import logging
 import secrets
 import threading
-import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +30,7 @@ from types import TracebackType
 from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
+from app.account.browser import open_in_browser
 from app.account.errors import SignInCancelled, SignInRefused, SignInTimedOut
 from app.api.auth import OAuthTokens, authorization_url, exchange_code
 
@@ -257,7 +257,7 @@ def run_browser_sign_in(
     client_id: str,
     client_secret: str,
     *,
-    open_browser: Callable[[str], object] = webbrowser.open,
+    open_browser: Callable[[str], object] = open_in_browser,
     timeout: float = DEFAULT_TIMEOUT,
     scope: str = DEFAULT_SCOPE,
 ) -> OAuthTokens:

@@ -26,12 +26,12 @@ import logging
 import os
 import threading
 import time
-import webbrowser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from keyring.errors import KeyringError
 
+from app.account.browser import open_in_browser
 from app.account.errors import (
     ServerUnreachable,
     SignInError,
@@ -244,7 +244,7 @@ class AccountManager:
     def sign_in_with_browser(
         self,
         *,
-        open_browser: Callable[[str], object] = webbrowser.open,
+        open_browser: Callable[[str], object] = open_in_browser,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         flow = self.begin_browser_sign_in()

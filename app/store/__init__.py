@@ -7,6 +7,7 @@ gets frozen records back.
 
 from app.store.errors import (
     CorruptDatabaseError,
+    DamagedDatabaseError,
     DatabaseLockedError,
     DatabaseOpenError,
     DiskFullError,
@@ -15,6 +16,7 @@ from app.store.errors import (
     NewerDatabaseError,
     ReadOnlyDatabaseError,
     StoreError,
+    SyncInProgressError,
     UnknownScopeError,
 )
 from app.store.paths import DB_FILENAME, default_data_dir, default_database_path
@@ -38,6 +40,7 @@ from app.store.store import Store
 __all__ = [
     "DB_FILENAME",
     "CorruptDatabaseError",
+    "DamagedDatabaseError",
     "DatabaseLockedError",
     "DatabaseOpenError",
     "DiskFullError",
@@ -61,6 +64,7 @@ __all__ = [
     "StoreError",
     "SurveyRow",
     "SyncErrorRecord",
+    "SyncInProgressError",
     "SyncState",
     "TreeCounts",
     "UnknownScopeError",

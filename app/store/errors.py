@@ -9,16 +9,19 @@ crash handler.
     ├── DatabaseOpenError           the file cannot be created or opened (path, permissions)
     ├── NewerDatabaseError          written by a newer FieldDesk; refused, never altered
     ├── CorruptDatabaseError        not SQLite, not FieldDesk's, or damaged
+    │   └── DamagedDatabaseError    FieldDesk's, but damaged: `fielddesk repair` rebuilds it
     ├── MigrationError              upgrading the schema failed; the backup is untouched
     ├── DatabaseLockedError         another program held the database past the busy timeout
     ├── DiskFullError               no space left for the database or its journal
     ├── DiskIOError                 the operating system reported a read/write failure
     ├── ReadOnlyDatabaseError       the file or its folder is read-only
+    ├── SyncInProgressError         another live process holds the sync lock
     └── UnknownScopeError           a sync page names a parent that is not stored (any more)
 
 `translate_sqlite_error` maps an `sqlite3` exception (or SQLAlchemy's wrapper around one)
 to this tree by its SQLite result code, falling back to the message text, the way
 qutebrowser's `raise_sqlite_error` does; `translating()` applies it around a block.
+Both take the database's path when they know it: every message names the file.
 """
 
 from __future__ import annotations
@@ -43,6 +46,19 @@ class NewerDatabaseError(StoreError):
 
 
 class CorruptDatabaseError(StoreError):
+    pass
+
+
+class DamagedDatabaseError(CorruptDatabaseError):
+    """A FieldDesk database whose pages or schema are damaged.
+
+    Nothing more is written to it. Everything in it came from FieldAgent, so the way
+    out is to set it aside and sync again (`fielddesk repair`, or the window's
+    "Rebuild the local copy").
+    """
+
+
+class SyncInProgressError(StoreError):
     pass
 
 
@@ -86,16 +102,19 @@ _SQLITE_CANTOPEN = 14
 _SQLITE_NOTADB = 26
 
 _LOCKED = (
-    "The FieldDesk database is in use by another program. "
+    "The FieldDesk database{where} is in use by another program. "
     "Close other FieldDesk windows or sync commands and try again."
 )
-_FULL = "The disk holding the FieldDesk database is full. Free some space and try again."
-_IOERR = "The FieldDesk database could not be read or written (disk error): {}."
-_READONLY = "The FieldDesk database is read-only. Check the permissions of its folder."
-_CANTOPEN = "The FieldDesk database could not be opened: {}. Check its folder and permissions."
+_FULL = "The disk holding the FieldDesk database{where} is full. Free some space and try again."
+_IOERR = "The FieldDesk database{where} could not be read or written (disk error): {text}."
+_READONLY = "The FieldDesk database{where} is read-only. Check the permissions of its folder."
+_CANTOPEN = (
+    "The FieldDesk database{where} could not be opened: {text}. Check its folder and permissions."
+)
 _CORRUPT = (
-    "The FieldDesk database is damaged ({}). Restore a backup or choose a new data folder; "
-    "everything can be synced again from FieldAgent."
+    "The FieldDesk database{where} is damaged ({text}). Run `fielddesk repair` (or choose "
+    "Rebuild in the window): the damaged file is kept aside and everything is synced "
+    "again from FieldAgent."
 )
 
 _BY_CODE: dict[int, tuple[type[StoreError], str]] = {
@@ -106,7 +125,7 @@ _BY_CODE: dict[int, tuple[type[StoreError], str]] = {
     _SQLITE_READONLY: (ReadOnlyDatabaseError, _READONLY),
     _SQLITE_PERM: (ReadOnlyDatabaseError, _READONLY),
     _SQLITE_CANTOPEN: (DatabaseOpenError, _CANTOPEN),
-    _SQLITE_CORRUPT: (CorruptDatabaseError, _CORRUPT),
+    _SQLITE_CORRUPT: (DamagedDatabaseError, _CORRUPT),
     _SQLITE_NOTADB: (CorruptDatabaseError, _CORRUPT),
 }
 
@@ -123,8 +142,11 @@ _BY_TEXT: tuple[tuple[str, int], ...] = (
 )
 
 
-def translate_sqlite_error(error: BaseException) -> StoreError | None:
-    """The `StoreError` for an SQLite failure, or None when it is a bug to re-raise."""
+def translate_sqlite_error(error: BaseException, path: object = None) -> StoreError | None:
+    """The `StoreError` for an SQLite failure, or None when it is a bug to re-raise.
+
+    `path` (the database file) is named in the message when given.
+    """
     if isinstance(error, sa_exc.DBAPIError) and error.orig is not None:
         error = error.orig
     if not isinstance(error, sqlite3.Error):
@@ -138,16 +160,16 @@ def translate_sqlite_error(error: BaseException) -> StoreError | None:
     if primary is None:
         return None
     cls, template = _BY_CODE[primary]
-    return cls(template.format(text))
+    return cls(template.format(where=f" {path}" if path else "", text=text))
 
 
 @contextmanager
-def translating() -> Iterator[None]:
+def translating(path: object = None) -> Iterator[None]:
     """Re-raise SQLite failures inside the block as `StoreError`s where they are expected."""
     try:
         yield
     except (sa_exc.DBAPIError, sqlite3.Error) as error:
-        mapped = translate_sqlite_error(error)
+        mapped = translate_sqlite_error(error, path)
         if mapped is None:
             raise
         raise mapped from error

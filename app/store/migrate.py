@@ -29,6 +29,7 @@ from typing import Any
 from app.store.engine import create_store_engine, write_transaction
 from app.store.errors import (
     CorruptDatabaseError,
+    DamagedDatabaseError,
     MigrationError,
     NewerDatabaseError,
     StoreError,
@@ -100,16 +101,18 @@ def inspect_revision(path: Path, known: set[str]) -> str | None:
     if header != _SQLITE_HEADER:
         raise CorruptDatabaseError(
             f"{path} is not a FieldDesk database (it is not an SQLite file). "
-            "Move it away or choose another data folder."
+            "Run `fielddesk repair` to set it aside and start a fresh local copy, "
+            "or choose another data folder."
         )
     try:
         revisions = _read_revisions(path)
     except sqlite3.Error as error:
-        mapped = translate_sqlite_error(error)
+        mapped = translate_sqlite_error(error, path)
         if isinstance(mapped, CorruptDatabaseError):
-            raise CorruptDatabaseError(
+            raise DamagedDatabaseError(
                 f"{path} is damaged or is not a FieldDesk database ({error}). "
-                "Move it away or choose another data folder."
+                "Run `fielddesk repair` to set it aside and start a fresh local copy, "
+                "or choose another data folder."
             ) from error
         if mapped is not None:
             raise mapped from error
@@ -138,7 +141,8 @@ def _read_revisions(path: Path) -> list[str]:
             if tables:
                 raise CorruptDatabaseError(
                     f"{path} is an SQLite file but not a FieldDesk database. "
-                    "Move it away or choose another data folder."
+                    "Run `fielddesk repair` to set it aside and start a fresh local copy, "
+                    "or choose another data folder."
                 )
             return []
         rows = connection.execute("SELECT version_num FROM alembic_version").fetchall()
@@ -152,7 +156,7 @@ def make_backup(path: Path, *, label: str) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}-{stamp}-{label}{path.suffix}"
     partial = target.with_name(target.name + ".partial")
-    with translating():
+    with translating(path):
         source = _open_read_only(path)
         with closing(source), closing(sqlite3.connect(partial)) as destination:
             source.backup(destination)

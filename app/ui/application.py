@@ -28,12 +28,14 @@ from app.launch.crash import CrashHandler
 from app.launch.shutdown import QuitGuard, quit_on_signals, shutdown
 from app.launch.single_instance import SingleInstance, bring_to_front
 from app.launch.smoke import watch_first_window
+from app.private_files import create_private_file, private_umask
 from app.store import DB_FILENAME, Store
 from app.store.errors import CorruptDatabaseError, NewerDatabaseError, StoreError
 from app.sync.worker import ClientFactory, EngineFactory, SyncController
 from app.ui.common import settings as keys
 from app.ui.common.icons import icon
 from app.ui.common.tasks import NETWORK, TaskManager
+from app.ui.dialogs.rebuild import open_for_window, show_read_only
 from app.ui.session.session import AppSession, MemoryKeyring, remove_local_database
 from app.ui.window import MainWindow
 
@@ -68,8 +70,19 @@ def ensure_application(argv: list[str] | None = None) -> QApplication:
 
 
 def app_settings() -> QSettings:
-    """The INI file the command line also reads (`app.config.settings_path`)."""
-    return QSettings(str(config.settings_path()), QSettings.Format.IniFormat)
+    """The INI file the command line also reads (`app.config.settings_path`).
+
+    Created 0600 first: it may hold the OAuth client secret, and QSettings keeps an
+    existing file's mode when it rewrites it.
+    """
+    path = config.settings_path()
+    try:
+        with private_umask():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(path)
+    except OSError as error:
+        log.warning("settings file %s: %s", path, error.strerror)
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 def build_window(
@@ -105,7 +118,7 @@ def build_window(
 def open_store(path: Path) -> Store | None:
     """Open the database, or explain in a dialog why not (None)."""
     try:
-        return Store.open(path)
+        return open_for_window(path)  # a damaged file: the rebuild question
     except NewerDatabaseError as error:
         title, text = "FieldDesk is out of date", str(error)
     except CorruptDatabaseError as error:
@@ -199,6 +212,7 @@ def run(
                 shown.append(window)
                 if demo:
                     window.setWindowTitle("FieldDesk — demo")
+                show_read_only(window, store)
                 session.attach(window)
                 QuitGuard(window, window.controller)  # closing during a sync finishes it first
                 if first:

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -37,6 +37,7 @@ from app.account.errors import SignInCancelled, SignInError
 from app.account.loopback import DEFAULT_TIMEOUT, BrowserSignIn
 from app.account.session import AccountManager
 from app.account.token_store import StoredSignIn
+from app.ui.common.browser import open_url_without_secrets
 from app.ui.common.tasks import NETWORK, TaskManager
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class SignInDialog(QDialog):
         parent: QWidget | None = None,
         *,
         tasks: TaskManager | None = None,
-        open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl,
+        open_url: Callable[[QUrl], bool] = open_url_without_secrets,
         browser_timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(parent)

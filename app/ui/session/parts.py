@@ -13,7 +13,6 @@ from pathlib import Path
 from keyring.backend import KeyringBackend
 from keyring.compat import properties
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QAbstractButton, QCheckBox, QMessageBox, QWidget
 
 from app.account.loopback import DEFAULT_TIMEOUT
@@ -21,6 +20,7 @@ from app.api.auth import OAuthTokens
 from app.store import DB_FILENAME
 from app.store.migrate import BACKUP_DIRNAME
 from app.sync.retry import RetryPolicy
+from app.ui.common.browser import open_url_without_secrets
 from app.ui.session.autosync import AutoSyncSettings
 from app.ui.session.connectivity import ProbeTimings
 
@@ -67,7 +67,7 @@ class SessionTuning:
     retry: RetryPolicy | None = None  # None: the engine's default policy
     use_network_information: bool = True
     browser_timeout: float = DEFAULT_TIMEOUT
-    open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl
+    open_url: Callable[[QUrl], bool] = open_url_without_secrets
 
 
 def sign_out_question(parent: QWidget | None, server: str) -> tuple[QMessageBox, QAbstractButton]:

@@ -1,0 +1,75 @@
+"""The start-up path offers to rebuild a damaged local copy, keeping the damaged file."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from app.store import DB_FILENAME, Store
+from app.ui.application import open_store
+from app.ui.dialogs.rebuild import REBUILD_LABEL
+
+
+def damaged_database(folder: Path) -> Path:
+    path = folder / DB_FILENAME
+    with Store.open(path) as store:
+        store.begin_run("all", None)
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("DROP TABLE sync_errors")
+        connection.commit()
+    return path
+
+
+def answer_when_shown(label: str, seen: list[str]) -> None:
+    """Once the modal question is up (polled from the event loop), record its text and
+    press `label`. `open_store` runs the question with `exec()`, so the answer must come
+    from a timer inside that loop."""
+
+    def poll() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(10, poll)
+            return
+        seen.append(box.informativeText())
+        (button,) = [b for b in box.buttons() if b.text() == label]
+        button.click()
+
+    QTimer.singleShot(0, poll)
+
+
+def test_rebuild_keeps_the_damaged_file_and_opens_a_fresh_store(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    path = damaged_database(tmp_path)
+    original = path.read_bytes()
+    seen: list[str] = []
+    answer_when_shown(REBUILD_LABEL, seen)
+
+    store = open_store(path)
+
+    assert store is not None
+    with store:
+        assert store.counts().mosaics == 0
+        assert not store.read_only
+    assert str(tmp_path) in seen[0] and "sync_errors" in seen[0]
+    kept = [
+        p for p in tmp_path.glob(f"{DB_FILENAME}.damaged-*") if p.name[-4:] not in ("-wal", "-shm")
+    ]
+    assert [p.read_bytes() for p in kept] == [original]
+
+
+def test_quit_leaves_the_damaged_file_alone(qtbot: QtBot, tmp_path: Path) -> None:
+    path = damaged_database(tmp_path)
+    original = path.read_bytes()
+    seen: list[str] = []
+    answer_when_shown("Quit", seen)
+
+    assert open_store(path) is None
+    assert seen
+    assert path.read_bytes() == original
+    assert list(tmp_path.glob("*.damaged-*")) == []
