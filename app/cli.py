@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 from app import config
-from app.domain import ChangeSet, Level
-from app.sync.events import CancelToken, Outcome, Progress, RunSummary, ScopeKind, SyncScope
+from app.domain import ChangeSet, Level, Outcome, Scope, ScopeKind
+from app.sync.events import CancelToken, Progress, RunSummary
 
 log = logging.getLogger(__name__)
 
@@ -153,14 +153,14 @@ def _sync(args: argparse.Namespace) -> int:
     return OUTCOME_EXIT[summary.outcome]
 
 
-def _scope_from(args: argparse.Namespace) -> SyncScope:
+def _scope_from(args: argparse.Namespace) -> Scope:
     if args.organization:
-        return SyncScope(ScopeKind.ORGANIZATION, args.organization)
+        return Scope(ScopeKind.ORGANIZATION, args.organization)
     if args.field:
-        return SyncScope(ScopeKind.FIELD, args.field)
+        return Scope(ScopeKind.FIELD, args.field)
     if args.survey:
-        return SyncScope(ScopeKind.SURVEY, args.survey)
-    return SyncScope.everything()
+        return Scope(ScopeKind.SURVEY, args.survey)
+    return Scope.everything()
 
 
 def _oauth_settings() -> Any:
@@ -290,7 +290,8 @@ def _rows(store: Any, args: argparse.Namespace) -> Iterable[dict[str, Any]]:
 
 
 def _mosaics(store: Any, args: argparse.Namespace) -> Iterable[Any]:
-    from app.store.queries import MosaicQuery, Scope
+    from app.domain import Scope
+    from app.store.queries import MosaicQuery
 
     if args.survey:
         query = MosaicQuery(scope=Scope(ScopeKind.SURVEY, args.survey))

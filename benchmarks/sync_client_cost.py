@@ -38,13 +38,13 @@ from app.api.auth import StaticTokenProvider
 from app.api.client import FieldAgentClient
 from app.api.parse import decode_envelope, parse_sync_mosaics
 from app.api.resources import load_query
-from app.domain import Field, Level, Organization, Survey, SyncPage
+from app.domain import Field, Level, Organization, Outcome, Scope, ScopeKind, Survey, SyncPage
 from app.simulator import Simulator, SimulatorConfig
 from app.store import Store
 from app.store.engine import CACHE_KIB
 from app.store.models import utc_now_text
 from app.sync.engine import SyncEngine
-from app.sync.events import CancelToken, Outcome, ScopeKind, SyncScope
+from app.sync.events import CancelToken
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +272,7 @@ def engine_sync(sim: Simulator, parents: Parents, folder: Path) -> EndToEnd:
     started = time.perf_counter()
     try:
         summary = engine.run(
-            SyncScope(ScopeKind.SURVEY, parents.survey_id),
+            Scope(ScopeKind.SURVEY, parents.survey_id),
             cancel=CancelToken(),
             on_event=lambda event: None,
         )

@@ -107,11 +107,11 @@ def save(widget: object, path: Path) -> None:
 
 
 def select(window: object, kind: str, sentera_id: str | None) -> None:
-    from app.ui.catalogue import NodeKind
+    from app.domain import ScopeKind
     from app.ui.window import MainWindow
 
     assert isinstance(window, MainWindow)
-    source = window.tree_model.index_for(NodeKind(kind), sentera_id)
+    source = window.tree_model.index_for(ScopeKind(kind), sentera_id)
     index = window.tree_proxy.mapFromSource(source)
     window.tree.scrollTo(index)
     window.tree.setCurrentIndex(index)
@@ -181,9 +181,9 @@ def capture_all(out: Path) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.api import FieldAgentClient, StaticTokenProvider
+    from app.domain import Scope
     from app.simulator import Simulator, SimulatorConfig
     from app.store import Store
-    from app.sync.events import SyncScope
     from app.ui.toolbar import ConnectionState
     from app.ui.window import MainWindow
 
@@ -201,7 +201,7 @@ def capture_all(out: Path) -> int:
     window.set_connection_state(ConnectionState.ONLINE)
     save(window, out / "first-run.png")
 
-    window.start_sync(SyncScope.everything())
+    window.start_sync(Scope.everything())
     wait_until(lambda: window.mosaics.rowCount() > 600 and window.status.progress.value() > 450)
     save(window, out / "syncing.png")
     wait_until(lambda: not window.controller.is_running)
@@ -225,7 +225,7 @@ def capture_all(out: Path) -> int:
             for n in (1, 2, 3)
         ],
     )  # fmt: skip
-    window.start_sync(SyncScope.everything())
+    window.start_sync(Scope.everything())
     wait_until(lambda: not window.controller.is_running)
     wait_until(lambda: window.banner.isVisible())
     save(window, out / "problem-banner.png")

@@ -115,10 +115,11 @@ def _smoke(data_dir: Path, size: str, timeout_s: float) -> list[str]:
     from PySide6.QtCore import QSettings, QTimer
 
     from app.api.auth import StaticTokenProvider
+    from app.domain import Outcome, Scope
     from app.launch import logs
     from app.simulator import Simulator, SimulatorConfig
     from app.store import DB_FILENAME
-    from app.sync.events import Outcome, RunSummary, SyncScope
+    from app.sync.events import RunSummary
     from app.ui import application
 
     setup = logs.configure_logging(data_dir)
@@ -149,7 +150,7 @@ def _smoke(data_dir: Path, size: str, timeout_s: float) -> list[str]:
 
             window.controller.finished.connect(finished)
             QTimer.singleShot(
-                0, lambda: result.setdefault("started", window.start_sync(SyncScope.everything()))
+                0, lambda: result.setdefault("started", window.start_sync(Scope.everything()))
             )
             QTimer.singleShot(int(timeout_s * 1000), give_up)
 

@@ -15,9 +15,8 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from app.domain import Field, Level, Mosaic, Organization, Survey, SyncError
+from app.domain import Field, Level, Mosaic, Organization, Outcome, Survey, SyncError
 from app.store.models import fields, mosaics, organizations, surveys
-from app.store.snapshots import RunOutcome
 
 # Well below SQLite's bound-variable limit (999 before 3.32).
 CHUNK = 900
@@ -55,7 +54,7 @@ class LevelSpec:
         # completed sync is marked, so a first sync does not flag everything.
         (synced_before,) = cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM sync_runs WHERE outcome = ?)",
-            (RunOutcome.COMPLETE.value,),
+            (Outcome.COMPLETE.value,),
         ).fetchone()
         return (parent_pk, now, None if synced_before else now)
 

@@ -13,18 +13,17 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from app.domain import Field, Level, Organization, Survey
+from app.domain import Field, Level, Organization, Outcome, Scope, Survey
 from app.store.catalogue import chunks
 from app.store.engine import driver_connection, read_connection
 from app.store.models import mosaics
-from app.store.queries import MosaicQuery, Scope, mosaic_ids_statement, survey_ids_in_scope
+from app.store.queries import MosaicQuery, mosaic_ids_statement, survey_ids_in_scope
 from app.store.snapshots import (
     FieldRow,
     FilterValues,
     LevelCounts,
     MosaicDetail,
     MosaicSnapshot,
-    RunOutcome,
     RunSnapshot,
     ScopeStateSnapshot,
     SurveyRow,
@@ -261,6 +260,6 @@ class StoreReader:
         """When the latest run that completed every scope it covered finished."""
         ((value,),) = self._fetch(
             "SELECT max(finished_at) FROM sync_runs WHERE outcome = ?",
-            (RunOutcome.COMPLETE.value,),
+            (Outcome.COMPLETE.value,),
         )
         return parse_time(value)

@@ -31,18 +31,19 @@ from typing import Any, TypeVar
 
 from app.api.client import FieldAgentClient
 from app.api.errors import ApiError, AuthError, NetworkError, RequestTimeout
-from app.domain import ChangeSet, Level, Organization, SyncError, SyncPage
+from app.domain import (
+    ChangeSet,
+    Level,
+    Organization,
+    Outcome,
+    Scope,
+    ScopeKind,
+    SyncError,
+    SyncPage,
+)
 from app.store import Store
 from app.store.errors import StoreError, UnknownScopeError
-from app.sync.events import (
-    CancelToken,
-    Outcome,
-    Progress,
-    RunSummary,
-    ScopeFailure,
-    ScopeKind,
-    SyncScope,
-)
+from app.sync.events import CancelToken, Progress, RunSummary, ScopeFailure
 from app.sync.pages import PageGuard, ScopeStalled
 from app.sync.retry import RetryPolicy
 
@@ -101,7 +102,7 @@ class SyncEngine:
         self._retry = retry or RetryPolicy()
         self._stall_pages = stall_pages
 
-    def run(self, scope: SyncScope, *, cancel: CancelToken, on_event: EventSink) -> RunSummary:
+    def run(self, scope: Scope, *, cancel: CancelToken, on_event: EventSink) -> RunSummary:
         """Sync `scope` and everything below it; block until done; never raise for
         expected failures (they are in the summary)."""
         run = _Run(self, scope, cancel, on_event)
@@ -112,7 +113,7 @@ class _Run:
     """One pass of the engine; holds the state shared by the writer and the fetchers."""
 
     def __init__(
-        self, engine: SyncEngine, scope: SyncScope, cancel: CancelToken, on_event: EventSink
+        self, engine: SyncEngine, scope: Scope, cancel: CancelToken, on_event: EventSink
     ) -> None:
         self.engine = engine
         self.store = engine._store
@@ -138,7 +139,7 @@ class _Run:
 
     def execute(self) -> RunSummary:
         try:
-            self.run_id = self.store.begin_run(self.scope.kind.value, self.scope.sentera_id)
+            self.run_id = self.store.begin_run(self.scope.kind, self.scope.sentera_id)
         except StoreError as error:
             return self._summary(Outcome.FAILED, f"The local database cannot be written: {error}")
         try:
@@ -162,7 +163,7 @@ class _Run:
         try:
             self.store.finish_run(
                 self.run_id,
-                outcome=summary.outcome.value,
+                outcome=summary.outcome,
                 upserted=summary.upserted,
                 deleted=summary.deleted,
                 failed=len(summary.sync_errors),

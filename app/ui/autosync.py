@@ -20,7 +20,8 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from app.sync.events import Outcome, RunSummary, SyncScope
+from app.domain import Outcome, Scope
+from app.sync.events import RunSummary
 from app.ui.connectivity import Connection, ConnectionMonitor, ConnectionStatus
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class Controller(Protocol):
     @property
     def is_running(self) -> bool: ...
 
-    def start(self, scope: SyncScope) -> bool: ...
+    def start(self, scope: Scope) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,7 @@ class AutoSync(QObject):
         *,
         settings: AutoSyncSettings,
         last_complete_sync: Callable[[], datetime | None],
-        start_sync: Callable[[SyncScope], bool] | None = None,
+        start_sync: Callable[[Scope], bool] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -169,7 +170,7 @@ class AutoSync(QObject):
             return
         if self._controller.is_running:
             log.debug("auto-sync (%s) skipped: a sync is running", why)
-        elif self._start_sync(SyncScope.everything()):
+        elif self._start_sync(Scope.everything()):
             log.info("auto-sync started: %s", why)
             self.sync_started.emit(why)
         self._periodic.stop()  # re-armed from now when the run finishes

@@ -28,9 +28,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtCore import Signal as QtSignal
 
-from app.domain import ChangeSet, Level
+from app.domain import ChangeSet, Level, Scope, ScopeKind
 from app.store import MosaicQuery, MosaicSnapshot, Store
-from app.store.queries import Scope, ScopeKind
 from app.ui import listdiff
 from app.ui.background import BackgroundJobs
 from app.ui.mosaic_columns import COLUMNS, ID_ROLE, IS_NEW_ROLE, RowView, cell_data

@@ -35,7 +35,8 @@ from app.account.token_store import RunOnlyKeyring, SignInMethod, StoredSignIn, 
 from app.api.auth import OAuthTokens, TokenProvider
 from app.api.client import FieldAgentClient
 from app.api.errors import AuthError
-from app.sync.events import Outcome, RunSummary, SyncScope
+from app.domain import Outcome, Scope
+from app.sync.events import RunSummary
 from app.ui.autosync import AutoSync
 from app.ui.connectivity import Connection, ConnectionMonitor, ConnectionStatus
 from app.ui.preferences import Preferences, load_preferences, save_preferences
@@ -102,7 +103,7 @@ class AppSession(QObject):
         self.sign_in_dialog: SignInDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.sign_out_box: QMessageBox | None = None
-        self._resume: SyncScope | None = None
+        self._resume: Scope | None = None
         self._remove_data = False
         self._close_after_revoke = False
 

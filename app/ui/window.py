@@ -27,9 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from app import config
-from app.domain import ChangeSet
+from app.domain import ChangeSet, Scope, ScopeKind
 from app.store import Store
-from app.sync.events import ScopeKind, SyncScope
 from app.sync.worker import RunnerFactory, SyncController
 from app.ui import settings as keys
 from app.ui.background import BackgroundJobs
@@ -192,10 +191,8 @@ class MainWindow(AccountMixin, SyncMixin, TreeMixin, QueryMixin, QMainWindow):
         return page
 
     def _connect(self) -> None:
-        self.toolbar.sync_all.triggered.connect(lambda: self.start_sync(SyncScope.everything()))
-        self.toolbar.sync_everything.triggered.connect(
-            lambda: self.start_sync(SyncScope.everything())
-        )
+        self.toolbar.sync_all.triggered.connect(lambda: self.start_sync(Scope.everything()))
+        self.toolbar.sync_everything.triggered.connect(lambda: self.start_sync(Scope.everything()))
         self.toolbar.sync_organization.triggered.connect(
             lambda: self._sync_selected(ScopeKind.ORGANIZATION)
         )

@@ -13,23 +13,14 @@ from dataclasses import replace
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt
 
-from app.domain import ChangeSet, Level
+from app.domain import ChangeSet, Level, Scope, ScopeKind
 from app.store import MosaicQuery, MosaicSort
-from app.store.queries import Scope
-from app.store.queries import ScopeKind as StoreScopeKind
-from app.ui.catalogue import NodeData, NodeKind
+from app.ui.catalogue import NodeData
 from app.ui.icons import icon
 from app.ui.mosaic_columns import COLUMNS
 from app.ui.window_parts import WindowParts
 
 log = logging.getLogger(__name__)
-
-_STORE_KINDS = {
-    NodeKind.ORGANIZATION: StoreScopeKind.ORGANIZATION,
-    NodeKind.FIELD: StoreScopeKind.FIELD,
-    NodeKind.SURVEY: StoreScopeKind.SURVEY,
-}
-_NOUNS = {NodeKind.ORGANIZATION: "organization", NodeKind.FIELD: "field", NodeKind.SURVEY: "survey"}
 
 
 class QueryMixin(WindowParts):
@@ -42,9 +33,9 @@ class QueryMixin(WindowParts):
 
     def store_scope(self) -> Scope | None:
         scope = self._scope
-        if scope is None or scope.kind not in _STORE_KINDS or scope.sentera_id is None:
+        if scope is None or scope.kind is ScopeKind.ALL or scope.sentera_id is None:
             return None
-        return Scope(_STORE_KINDS[scope.kind], scope.sentera_id)
+        return Scope(scope.kind, scope.sentera_id)
 
     def build_query(self) -> MosaicQuery:
         bar = self.filter_bar
@@ -108,7 +99,7 @@ class QueryMixin(WindowParts):
     # -- what the centre shows --------------------------------------------------------
     def update_centre_page(self) -> None:
         if self._scope_deleted and self._scope is not None:
-            noun = _NOUNS.get(self._scope.kind, "item")
+            noun = self._scope.kind.noun
             self._notice(
                 "deleted",
                 f"This {noun} was deleted on FieldAgent",
@@ -221,11 +212,11 @@ class QueryMixin(WindowParts):
 
 def _deletes(scope: NodeData, change: ChangeSet) -> bool:
     """Whether `change` removed the tree entry the table is showing."""
-    if scope.kind is NodeKind.SURVEY:
+    if scope.kind is ScopeKind.SURVEY:
         own = change.level is Level.SURVEYS and scope.sentera_id in change.deleted
         return own or scope.sentera_id in change.cascaded_surveys
-    if scope.kind is NodeKind.FIELD:
+    if scope.kind is ScopeKind.FIELD:
         return change.level is Level.FIELDS and scope.sentera_id in change.deleted
-    if scope.kind is NodeKind.ORGANIZATION:
+    if scope.kind is ScopeKind.ORGANIZATION:
         return change.level is Level.ORGANIZATIONS and scope.sentera_id in change.deleted
     return False

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from app.sync.events import Outcome, RunSummary, ScopeKind, SyncScope
+from app.domain import Outcome, Scope, ScopeKind
+from app.sync.events import RunSummary
 from app.sync.worker import SyncRunner
 from app.ui.banner import Severity
-from app.ui.catalogue import NodeKind
 from app.ui.connection_state import Connection
 from app.ui.formatting import format_clock_time, format_count
 from app.ui.window_parts import WindowParts
@@ -87,12 +87,12 @@ class SyncMixin(WindowParts):
         snapshot = self.tree_model.snapshot
         chain: dict[ScopeKind, tuple[str, str]] = {}
         field_id: str | None = None
-        if scope.kind is NodeKind.SURVEY:
+        if scope.kind is ScopeKind.SURVEY:
             chain[ScopeKind.SURVEY] = (scope.sentera_id, scope.name)
             field_id = snapshot.field_of_survey.get(scope.sentera_id)
-        elif scope.kind is NodeKind.FIELD:
+        elif scope.kind is ScopeKind.FIELD:
             field_id = scope.sentera_id
-        elif scope.kind is NodeKind.ORGANIZATION:
+        elif scope.kind is ScopeKind.ORGANIZATION:
             chain[ScopeKind.ORGANIZATION] = (scope.sentera_id, scope.name)
         if field_id is not None:
             chain[ScopeKind.FIELD] = (field_id, snapshot.names.get(field_id, field_id))
@@ -104,10 +104,10 @@ class SyncMixin(WindowParts):
     def _sync_selected(self, kind: ScopeKind) -> None:
         target = self._selected_chain().get(kind)
         if target is not None:
-            self.start_sync(SyncScope(kind, target[0]))
+            self.start_sync(Scope(kind, target[0]))
 
     # -- public -----------------------------------------------------------------------
-    def start_sync(self, scope: SyncScope) -> bool:
+    def start_sync(self, scope: Scope) -> bool:
         """Start a run unless one is going or sync is unavailable; True if started."""
         enabled, why = self.can_sync()
         if not enabled:
@@ -122,7 +122,7 @@ class SyncMixin(WindowParts):
             self._update_sync_actions()
 
     # -- controller events --------------------------------------------------------------
-    def _on_sync_started(self, scope: SyncScope) -> None:
+    def _on_sync_started(self, scope: Scope) -> None:
         if scope.kind is ScopeKind.ALL:
             what = "everything"
         else:

@@ -11,8 +11,9 @@ import logging
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex
 
+from app.domain import ScopeKind
 from app.ui import settings as keys
-from app.ui.catalogue import CatalogueSnapshot, NodeData, NodeKind, load_catalogue
+from app.ui.catalogue import CatalogueSnapshot, NodeData, load_catalogue
 from app.ui.window_parts import WindowParts
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class TreeMixin(WindowParts):
         if text:
             self.tree.expandAll()
 
-    def _select_scope_in_tree(self, kind: NodeKind, sentera_id: str | None) -> bool:
+    def _select_scope_in_tree(self, kind: ScopeKind, sentera_id: str | None) -> bool:
         source = self.tree_model.index_for(kind, sentera_id)
         index = self.tree_proxy.mapFromSource(source)
         if not index.isValid():
@@ -100,12 +101,12 @@ class TreeMixin(WindowParts):
         saved = keys.read_str(self.settings, keys.SCOPE) or "all:"
         kind_text, _, sentera_id = saved.partition(":")
         try:
-            kind = NodeKind(kind_text)
+            kind = ScopeKind(kind_text)
         except ValueError:
-            kind = NodeKind.ALL
+            kind = ScopeKind.ALL
         if not self._select_scope_in_tree(kind, sentera_id or None):
-            self._select_scope_in_tree(NodeKind.ALL, None)
+            self._select_scope_in_tree(ScopeKind.ALL, None)
         data = self.tree_model.node_data(
             self.tree_proxy.mapToSource(self.tree.selectionModel().currentIndex())
         )
-        self.set_scope(data or NodeData(NodeKind.ALL, None, "All mosaics"))
+        self.set_scope(data or NodeData(ScopeKind.ALL, None, "All mosaics"))

@@ -14,13 +14,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app.domain import Level
+from app.domain import Level, Outcome, ScopeKind
 from app.store import (
     DB_FILENAME,
     CorruptDatabaseError,
     MigrationError,
     NewerDatabaseError,
-    RunOutcome,
     Store,
     default_data_dir,
     default_database_path,
@@ -206,18 +205,18 @@ def test_empty_file_is_initialised(db_path: Path) -> None:
 
 def test_runs_left_running_are_marked_interrupted(db_path: Path) -> None:
     with Store.open(db_path) as store:
-        done = store.begin_run("all", None)
+        done = store.begin_run(ScopeKind.ALL, None)
         store.finish_run(
-            done, outcome="complete", upserted=1, deleted=0, failed=0, requests=2, bytes=10
+            done, outcome=Outcome.COMPLETE, upserted=1, deleted=0, failed=0, requests=2, bytes=10
         )
-        crashed = store.begin_run("survey", "S1")
+        crashed = store.begin_run(ScopeKind.SURVEY, "S1")
         store.mark_scope_started(Level.MOSAICS, "S1", crashed)
         # No finish_run: FieldDesk stopped here.
     with Store.open(db_path) as store:
         runs = {run.id: run for run in store.runs()}
-    assert runs[crashed].outcome is RunOutcome.INTERRUPTED
+    assert runs[crashed].outcome is Outcome.INTERRUPTED
     assert runs[crashed].message
-    assert runs[done].outcome is RunOutcome.COMPLETE
+    assert runs[done].outcome is Outcome.COMPLETE
 
 
 def test_unusual_characters_in_the_data_path(tmp_path: Path) -> None:

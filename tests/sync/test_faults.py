@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from app.api.errors import RateLimited, ServerError
+from app.domain import Outcome
 from app.simulator import Simulator
 from app.store import Store
-from app.sync.events import Outcome
 from app.sync.retry import RetryPolicy
 
 from .helpers import assert_matches_server, local_catalogue, sync

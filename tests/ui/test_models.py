@@ -8,12 +8,11 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
-from app.domain import Deleted, Level, SyncPage
+from app.domain import Deleted, Level, Scope, ScopeKind, SyncPage
 from app.store import MosaicQuery, MosaicSort, Store
 from app.store.devtools import fill_synthetic, synthetic_mosaics
-from app.store.queries import Scope, ScopeKind
 from app.ui.background import BackgroundJobs
-from app.ui.catalogue import NodeKind, load_catalogue
+from app.ui.catalogue import load_catalogue
 from app.ui.formatting import enum_label
 from app.ui.mosaic_columns import BOOL_ROLE, COLUMNS, ID_ROLE, IS_NEW_ROLE
 from app.ui.mosaic_model import CACHE_LIMIT, MosaicTableModel
@@ -165,7 +164,7 @@ def test_tree_model_and_filter_proxy(qtmodeltester: Any, filled: Store) -> None:
     qtmodeltester.check(tree, force_py=True)
     assert tree.rowCount() == 2  # All mosaics + one organization
     org = tree.index(1, 0)
-    assert org.data(KIND_ROLE) == NodeKind.ORGANIZATION.value
+    assert org.data(KIND_ROLE) == ScopeKind.ORGANIZATION.value
     assert tree.rowCount(org) == 2
     field = tree.index(0, 0, org)
     assert tree.index(0, 1, field).data() == "30"  # a survey's mosaic count
@@ -189,10 +188,10 @@ def test_tree_merges_changes_without_reset(qtmodeltester: Any, filled: Store) ->
     page = SyncPage((), (Deleted(SURVEY, "sh0"),), (), 0)
     filled.apply_page(Level.SURVEYS, "syn0_OR_AS0", page, scope_complete=True, run_id=None)
     tree.apply_snapshot(load_catalogue(filled))
-    assert not tree.index_for(NodeKind.SURVEY, SURVEY).isValid()
+    assert not tree.index_for(ScopeKind.SURVEY, SURVEY).isValid()
     assert tree.index(0, 1).data() == "90"
     assert not resets
-    assert tree.index_for(NodeKind.SURVEY, "syn0_OR_AS0_CO1").isValid()
+    assert tree.index_for(ScopeKind.SURVEY, "syn0_OR_AS0_CO1").isValid()
     assert tree.parent(QModelIndex()) == QModelIndex()
 
 

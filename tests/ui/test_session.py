@@ -19,10 +19,10 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from app import config
 from app.account.session import OAuthSettings
 from app.account.token_store import SERVICE_NAME
-from app.domain import Level
+from app.domain import Level, Outcome, Scope
 from app.simulator import Simulator
 from app.store import DB_FILENAME, Store
-from app.sync.events import Outcome, RunSummary, SyncScope
+from app.sync.events import RunSummary
 from app.sync.retry import RetryPolicy
 from app.ui.connectivity import Connection, ProbeTimings
 from app.ui.formatting import format_clock_time
@@ -143,7 +143,7 @@ def test_a_refused_token_stops_the_sync_then_signing_in_resumes_it(
     app.wait_for(qtbot, Connection.ONLINE)
     # The 4th mosaics page gets a 401 and the pasted token dies: it cannot be refreshed.
     simulator.faults.add("expire_token", query="sync_mosaics", after=3, invalidate=True, times=None)
-    assert app.window.start_sync(SyncScope.everything())
+    assert app.window.start_sync(Scope.everything())
     first = app.wait_for_runs(qtbot, 1)
     assert first.outcome is Outcome.SIGNED_OUT
     kept = store.counts().mosaics
@@ -207,7 +207,7 @@ def test_a_run_cut_off_by_the_network_says_so_and_continues(
     sim.faults.add(
         kind="close_connection", query="sync_mosaics", scope_id=survey, after=2, times=None
     )
-    assert app.window.start_sync(SyncScope.everything())
+    assert app.window.start_sync(Scope.everything())
     cut = app.wait_for_runs(qtbot, 1)
     assert cut.outcome is Outcome.INTERRUPTED
     banner = app.window.banner
@@ -262,7 +262,7 @@ def test_sign_out_keeps_the_data_and_revokes_the_token(
 ) -> None:
     app = make_app(simulator, token=simulator.demo_token)
     app.wait_for(qtbot, Connection.ONLINE)
-    assert app.window.start_sync(SyncScope.everything())
+    assert app.window.start_sync(Scope.everything())
     app.wait_for_runs(qtbot, 1)
     synced = store.counts().mosaics
 
@@ -288,7 +288,7 @@ def test_sign_out_and_remove_the_data_closes_then_the_database_goes(
     tmp_path: Path,
 ) -> None:
     app = make_app(simulator, token=simulator.demo_token)
-    assert app.window.start_sync(SyncScope.everything())
+    assert app.window.start_sync(Scope.everything())
     app.wait_for_runs(qtbot, 1)
     box = app.session.confirm_sign_out()
     box.checkBox().setChecked(True)
