@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import httpx
 
 from app.api.auth import TokenProvider
-from app.api.errors import AuthError
+from app.api.errors import SignedOut, TokenRejected
 from app.api.parse import (
     decode_envelope,
     parse_organizations,
@@ -146,17 +146,13 @@ class FieldAgentClient:
         token = self._tokens.access_token()
         try:
             return self._exchange(name, body, token, scope=scope, hashes=hashes)
-        except AuthError as exc:
-            if not exc.token_rejected:
-                raise
+        except TokenRejected:
             log.info("%s: the server rejected the access token; refreshing it once", name)
         token = self._tokens.refresh_after_unauthorized(token)
         try:
             return self._exchange(name, body, token, scope=scope, hashes=hashes)
-        except AuthError as exc:
-            if not exc.token_rejected:
-                raise
-            raise AuthError(
+        except TokenRejected as exc:
+            raise SignedOut(
                 f"{name}: token rejected again after a refresh", status=exc.status
             ) from None
 

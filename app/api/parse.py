@@ -15,7 +15,17 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from app.api.errors import AuthError, GraphQLError, ProtocolError
+from app.api.errors import (
+    AuthError,
+    Forbidden,
+    GraphQLError,
+    MissingField,
+    NotJson,
+    ProtocolError,
+    TokenRejected,
+    TruncatedResponse,
+    WrongType,
+)
 from app.api.records import (
     DELETED_SPEC,
     FIELD_SPEC,
@@ -67,14 +77,14 @@ def decode_envelope(content: bytes, *, scrub: str | None = None) -> dict[str, An
     except ValueError as exc:
         raise _undecodable(exc) from None
     if type(doc) is not dict:
-        raise ProtocolError("response is not a JSON object", field="(root)", kind="wrong_type")
+        raise WrongType("response is not a JSON object", field="(root)")
     errors = doc.get("errors")
     if errors:
         raise graphql_error(errors, scrub=scrub)
     data = doc.get("data")
     if type(data) is not dict:
-        kind = "missing" if data is None else "wrong_type"
-        raise ProtocolError("response has no data object", field="data", kind=kind)
+        kind = MissingField if data is None else WrongType
+        raise kind("response has no data object", field="data")
     return data
 
 
@@ -84,8 +94,8 @@ def _undecodable(exc: ValueError) -> ProtocolError:
         # A document that was fine up to where it stopped was cut short, not garbage.
         ends_early = exc.pos >= len(text) or exc.msg.startswith("Unterminated string")
         if not text or (text[0] in "{[" and ends_early):
-            return ProtocolError("response body ends early", kind="truncated")
-    return ProtocolError(f"response is not JSON: {type(exc).__name__}", kind="non_json")
+            return TruncatedResponse("response body ends early")
+    return NotJson(f"response is not JSON: {type(exc).__name__}")
 
 
 def graphql_error(errors: Any, *, scrub: str | None = None) -> AuthError | GraphQLError:
@@ -106,9 +116,9 @@ def graphql_error(errors: Any, *, scrub: str | None = None) -> AuthError | Graph
             items = json.loads(json.dumps(items).replace(scrub, "[redacted]"))
     message = message[:300]
     if code in _AUTH_CODES:
-        return AuthError(f"token rejected: {message}", token_rejected=True)
+        return TokenRejected(f"token rejected: {message}")
     if code in _FORBIDDEN_CODES:
-        return AuthError(f"forbidden: {message}", signed_out=False)
+        return Forbidden(f"forbidden: {message}")
     return GraphQLError(items, message=message)
 
 
@@ -137,7 +147,7 @@ def _type_ok(value: Any, kind: str) -> bool:
 def locate(obj: Any, spec: Spec, where: str) -> ProtocolError | None:
     """The error naming the first field of `obj` that breaks `spec`, or None if none does."""
     if type(obj) is not dict:
-        return ProtocolError(f"expected an object, got {_json_name(obj)}", field=where)
+        return WrongType(f"expected an object, got {_json_name(obj)}", field=where)
     for path, kind in spec:
         parent: Any = obj
         for key in path[:-1]:  # parents come earlier in the spec, so they are checked
@@ -147,12 +157,10 @@ def locate(obj: Any, spec: Spec, where: str) -> ProtocolError | None:
         else:
             name = f"{where}.{'.'.join(path)}"
             if path[-1] not in parent:
-                return ProtocolError("required field is missing", field=name, kind="missing")
+                return MissingField("required field is missing", field=name)
             value = parent[path[-1]]
             if not _type_ok(value, kind):
-                return ProtocolError(
-                    f"expected {kind}, got {_json_name(value)}", field=name, kind="wrong_type"
-                )
+                return WrongType(f"expected {kind}, got {_json_name(value)}", field=name)
     return None
 
 
@@ -175,7 +183,7 @@ def _items(raw: list[Any], build: Callable[[Any], T], spec: Spec, where: str) ->
 
 def _root(data: dict[str, Any], name: str, spec: Spec) -> dict[str, Any]:
     if name not in data:
-        raise ProtocolError("required field is missing", field=name, kind="missing")
+        raise MissingField("required field is missing", field=name)
     error = locate(data[name], spec, name)
     if error is not None:
         raise error
@@ -192,7 +200,7 @@ def _sync_page(
     result = _root(data, root, PAGE_SPEC)
     remaining = result["remaining_count"]
     if remaining < 0:
-        raise ProtocolError("negative count", field=f"{root}.remaining_count")
+        raise WrongType("negative count", field=f"{root}.remaining_count")
     failed = result["failed"]
     return SyncPage(
         upserted=_items(result["upserted"], build, spec, f"{root}.upserted"),

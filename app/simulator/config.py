@@ -61,6 +61,10 @@ class SimulatorConfig:
     # False shows a sign-in and approve page at /oauth/authorize instead of redirecting
     # straight back with a code.
     oauth_auto_approve: bool = True
+    # Serve HTTPS with this certificate chain and key (PEM files); None serves plain HTTP.
+    # Lets tests show how the client meets a certificate it does not trust.
+    tls_certfile: str | None = None
+    tls_keyfile: str | None = None
 
     def __post_init__(self) -> None:
         if self.size not in SIZE_SPECS:

@@ -15,7 +15,8 @@ Errors end a scope or the whole run, never silently:
 - transient API errors are retried (`RetryPolicy`); when retries run out on a network
   error the run stops as INTERRUPTED (the network is gone, every scope would fail);
 - a 5xx, GraphQL or protocol error fails only its scope: the run ends PARTIAL;
-- an auth error stops the run as SIGNED_OUT; a store error stops it as FAILED;
+- an auth error stops the run as SIGNED_OUT; a refused TLS certificate or a store
+  error stops it as FAILED, with the certificate named rather than "not reached";
 - a cancel stops it as CANCELLED; the page in hand is dropped, not committed.
 """
 
@@ -30,7 +31,7 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from app.api.client import FieldAgentClient
-from app.api.errors import ApiError, AuthError, NetworkError, RequestTimeout
+from app.api.errors import ApiError, AuthError, NetworkError, RequestTimeout, TLSError
 from app.domain import (
     ChangeSet,
     Level,
@@ -521,6 +522,8 @@ def _run_stop_for(error: ApiError) -> RunStopped | None:
             "Interrupted: FieldAgent could not be reached. "
             "Sync will continue where it stopped when the connection is back.",
         )
+    if isinstance(error, TLSError):  # every scope would meet the same certificate
+        return RunStopped(Outcome.FAILED, error.user_message)
     return None
 
 

@@ -10,7 +10,18 @@ from typing import Any
 import pytest
 
 from app.api import parse, records
-from app.api.errors import AuthError, GraphQLError, ProtocolError
+from app.api.errors import (
+    AuthError,
+    Forbidden,
+    GraphQLError,
+    MissingField,
+    NotJson,
+    ProtocolError,
+    SignedOut,
+    TokenRejected,
+    TruncatedResponse,
+    WrongType,
+)
 from app.domain import Deleted, Mosaic, SyncError
 from tests.api import payloads
 
@@ -162,7 +173,7 @@ def test_missing_field_is_named(root: str, make: Any, parser: Parser, path: Any,
     with pytest.raises(ProtocolError) as err:
         parser(payloads.sync_page(root, items), 0)
     assert err.value.field == f"{root}.upserted[1].{'.'.join(path)}"
-    assert err.value.kind == "missing"
+    assert isinstance(err.value, MissingField)
     assert not err.value.retryable
 
 
@@ -173,7 +184,7 @@ def test_wrong_type_is_named(root: str, make: Any, parser: Parser, path: Any, ki
     with pytest.raises(ProtocolError) as err:
         parser(payloads.sync_page(root, [make(0), make(1), item]), 0)
     assert err.value.field == f"{root}.upserted[2].{'.'.join(path)}"
-    assert err.value.kind == "wrong_type"
+    assert isinstance(err.value, WrongType)
     assert ".".join(path) in err.value.user_message
 
 
@@ -204,20 +215,20 @@ def test_booleans_are_not_numbers_and_numbers_not_booleans() -> None:
 
 
 @pytest.mark.parametrize(
-    ("key", "value", "kind"),
+    ("key", "value"),
     [
-        ("remaining_count", None, "wrong_type"),
-        ("remaining_count", "3", "wrong_type"),
-        ("upserted", None, "wrong_type"),
-        ("deleted", {}, "wrong_type"),
-        ("failed", "x", "wrong_type"),
+        ("remaining_count", None),
+        ("remaining_count", "3"),
+        ("upserted", None),
+        ("deleted", {}),
+        ("failed", "x"),
     ],
 )
-def test_page_level_fields_are_checked(key: str, value: Any, kind: str) -> None:
+def test_page_level_fields_are_checked(key: str, value: Any) -> None:
     data = payloads.sync_page("sync_surveys", [], **{key: value})
-    with pytest.raises(ProtocolError) as err:
+    with pytest.raises(WrongType) as err:
         parse.parse_sync_surveys(data)
-    assert (err.value.field, err.value.kind) == (f"sync_surveys.{key}", kind)
+    assert err.value.field == f"sync_surveys.{key}"
 
 
 def test_missing_page_field_and_missing_root_are_named() -> None:
@@ -280,18 +291,21 @@ def test_envelope_returns_data() -> None:
 @pytest.mark.parametrize(
     ("body", "kind"),
     [
-        (b"<html><body>Captive portal</body></html>", "non_json"),
-        (b"\xff\xfe\x00garbage", "non_json"),
-        (b"", "truncated"),
-        (b'{"data": {"sync_mosaics": {"remaining_count": 0, "upserted": [{"sentera', "truncated"),
-        (b'{"data": {"user": 1}} trailing', "non_json"),
+        (b"<html><body>Captive portal</body></html>", NotJson),
+        (b"\xff\xfe\x00garbage", NotJson),
+        (b"", TruncatedResponse),
+        (
+            b'{"data": {"sync_mosaics": {"remaining_count": 0, "upserted": [{"sentera',
+            TruncatedResponse,
+        ),
+        (b'{"data": {"user": 1}} trailing', NotJson),
     ],
 )
-def test_unreadable_bodies(body: bytes, kind: str) -> None:
+def test_unreadable_bodies(body: bytes, kind: type[ProtocolError]) -> None:
     with pytest.raises(ProtocolError) as err:
         parse.decode_envelope(body)
-    assert err.value.kind == kind
-    assert err.value.retryable == (kind == "truncated")
+    assert type(err.value) is kind
+    assert err.value.retryable == (kind is TruncatedResponse)
 
 
 @pytest.mark.parametrize("body", [b"[1, 2]", b'{"data": null}', b'{"data": "x"}', b"{}"])
@@ -330,11 +344,11 @@ def test_unauthenticated_graphql_error_is_an_auth_error() -> None:
     body = {"errors": [{"message": "expired", "extensions": {"code": "UNAUTHENTICATED"}}]}
     with pytest.raises(AuthError) as err:
         parse.decode_envelope(json.dumps(body).encode())
-    assert err.value.token_rejected and err.value.signed_out
+    assert isinstance(err.value, TokenRejected) and isinstance(err.value, SignedOut)
     body = {"errors": [{"message": "no", "extensions": {"code": "FORBIDDEN"}}]}
     with pytest.raises(AuthError) as err:
         parse.decode_envelope(json.dumps(body).encode())
-    assert not err.value.token_rejected and not err.value.signed_out
+    assert isinstance(err.value, Forbidden) and not isinstance(err.value, SignedOut)
 
 
 def test_items_are_not_shared_with_the_input() -> None:
