@@ -42,7 +42,6 @@ class LevelSpec:
     values_of: Callable[[Any], tuple[Any, ...]]
     parent_of: Callable[[Any], str]
     upsert_sql: str
-    hashes_sql: str
     parent_pk_sql: str
     tracks_viewed: bool
 
@@ -81,10 +80,6 @@ def _spec(
         upsert_sql=(
             f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({_marks(len(columns))}) "
             f"ON CONFLICT (sentera_id) DO UPDATE SET {updates}"
-        ),
-        hashes_sql=(
-            f"SELECT sentera_id, content_hash FROM {name} WHERE {parent_column} = "
-            f"(SELECT id FROM {parent.name} WHERE sentera_id = ?)"
         ),
         parent_pk_sql=f"SELECT id FROM {parent.name} WHERE sentera_id = ?",
         tracks_viewed=tracks_viewed,

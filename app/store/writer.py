@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from app.domain import ChangeSet, Level, Organization, Outcome, Scope, ScopeKind, SyncPage
 from app.store import catalogue as cat
-from app.store.engine import driver_connection, read_connection, write_transaction
+from app.store.engine import driver_connection, write_transaction
 from app.store.errors import UnknownScopeError
 from app.store.models import mosaics, utc_now_text
 from app.store.queries import survey_ids_in_scope
@@ -44,18 +44,6 @@ class StoreWriter:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-
-    def local_hashes(self, level: Level, scope_id: str | None) -> dict[str, str]:
-        """sentera_id → content_hash of what is stored for the scope (empty if unknown).
-
-        Organizations carry no content hash; their ids map to "".
-        """
-        with read_connection(self._engine) as connection:
-            cursor = driver_connection(connection).cursor()
-            if level is Level.ORGANIZATIONS:
-                return {row[0]: "" for row in cursor.execute(cat.ORG_VALUES_SQL)}
-            spec = cat.SPECS[level]
-            return dict(cursor.execute(spec.hashes_sql, (scope_id,)).fetchall())
 
     def apply_organizations(
         self, orgs: Sequence[Organization], *, complete: bool, run_id: int | None = None

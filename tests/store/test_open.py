@@ -25,7 +25,7 @@ from app.store import (
     default_database_path,
 )
 from app.store.migrate import BACKUP_DIRNAME, BACKUPS_KEPT, MIGRATIONS_DIR
-from app.store.models import Base
+from app.store.models import metadata
 
 from .conftest import seed
 
@@ -55,7 +55,7 @@ def test_fresh_database_matches_the_models(store: Store, db_path: Path) -> None:
     assert store.migration.backup is None
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, metadata) == []
     assert _revision(db_path) == store.migration.to_revision
 
 
