@@ -20,6 +20,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from app import settings as options
 from app.domain import Outcome, Scope
 from app.sync.events import RunSummary
 from app.ui.connectivity import Connection, ConnectionMonitor, ConnectionStatus
@@ -38,9 +39,10 @@ class Controller(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class AutoSyncSettings:
-    on_reconnect: bool = True
-    periodic_minutes: float = 30  # 0 = off
-    on_start: bool = False
+    # The user's choices: defaults declared with the option in app.settings.
+    on_reconnect: bool = options.SYNC_ON_RECONNECT.default
+    periodic_minutes: float = options.SYNC_PERIODIC_MINUTES.default  # 0 = off
+    on_start: bool = options.SYNC_ON_START.default
     # A catalogue that was never synced is fetched as soon as FieldAgent answers: a new
     # user (or the demo) should not have to find the Sync button to see anything.
     first_sync: bool = True

@@ -1,7 +1,8 @@
-"""The user's choices that change how FieldDesk syncs, in the shared INI settings file.
+"""The user's choices that change how FieldDesk syncs, read from QSettings.
 
-The keys match `app.config`, so the headless command sees the same server and
-concurrency as the window.
+Every option is declared in `app.settings` (section, key, type, default, bounds); this
+module only moves values between QSettings and `Preferences`, parsing them there the
+same way the headless command does.
 """
 
 from __future__ import annotations
@@ -10,13 +11,10 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QSettings
 
-from app import config
+from app import settings as options
 from app.ui.autosync import AutoSyncSettings
-from app.ui.settings import read_bool, read_str
 
-SYNC_ON_RECONNECT = "sync/on_reconnect"
-SYNC_PERIODIC_MINUTES = "sync/periodic_minutes"
-SYNC_ON_START = "sync/on_start"
+SYNC_ON_RECONNECT = options.SYNC_ON_RECONNECT.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,35 +24,26 @@ class Preferences:
     auto: AutoSyncSettings
 
 
-def _read_number(settings: QSettings, key: str, default: float, low: float, high: float) -> float:
-    try:
-        value = float(str(settings.value(key, default)))
-    except ValueError:
-        return default
-    return min(max(value, low), high)
+def _read(settings: QSettings, option: options.Option[options.T]) -> options.T:
+    return option.parse(settings.value(option.path))
 
 
 def load_preferences(settings: QSettings) -> Preferences:
-    defaults = AutoSyncSettings()
     return Preferences(
-        server_url=read_str(settings, config.SERVER_URL_KEY) or config.DEFAULT_SERVER_URL,
-        concurrency=int(
-            _read_number(settings, config.CONCURRENCY_KEY, config.DEFAULT_CONCURRENCY, 1, 16)
-        ),
+        server_url=_read(settings, options.SERVER_URL),
+        concurrency=_read(settings, options.CONCURRENCY),
         auto=AutoSyncSettings(
-            on_reconnect=read_bool(settings, SYNC_ON_RECONNECT, defaults.on_reconnect),
-            periodic_minutes=_read_number(
-                settings, SYNC_PERIODIC_MINUTES, defaults.periodic_minutes, 0, 24 * 60
-            ),
-            on_start=read_bool(settings, SYNC_ON_START, defaults.on_start),
+            on_reconnect=_read(settings, options.SYNC_ON_RECONNECT),
+            periodic_minutes=_read(settings, options.SYNC_PERIODIC_MINUTES),
+            on_start=_read(settings, options.SYNC_ON_START),
         ),
     )
 
 
 def save_preferences(settings: QSettings, preferences: Preferences) -> None:
-    settings.setValue(config.SERVER_URL_KEY, preferences.server_url)
-    settings.setValue(config.CONCURRENCY_KEY, preferences.concurrency)
-    settings.setValue(SYNC_ON_RECONNECT, preferences.auto.on_reconnect)
-    settings.setValue(SYNC_PERIODIC_MINUTES, preferences.auto.periodic_minutes)
-    settings.setValue(SYNC_ON_START, preferences.auto.on_start)
+    settings.setValue(options.SERVER_URL.path, preferences.server_url)
+    settings.setValue(options.CONCURRENCY.path, preferences.concurrency)
+    settings.setValue(options.SYNC_ON_RECONNECT.path, preferences.auto.on_reconnect)
+    settings.setValue(options.SYNC_PERIODIC_MINUTES.path, preferences.auto.periodic_minutes)
+    settings.setValue(options.SYNC_ON_START.path, preferences.auto.on_start)
     settings.sync()

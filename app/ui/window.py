@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import config
+from app import settings as options
 from app.domain import ChangeSet, Scope, ScopeKind
 from app.store import Store
 from app.sync.worker import RunnerFactory, SyncController
@@ -99,7 +99,7 @@ class MainWindow(AccountMixin, SyncMixin, TreeMixin, QueryMixin, QMainWindow):
         self._live_current: str | None = None
         self._problems: ProblemsDialog | None = None
         self._default_splitter = True  # no saved splitter sizes: place them on first show
-        self.sync_concurrency = config.DEFAULT_CONCURRENCY  # scopes fetched at once
+        self.sync_concurrency = options.CONCURRENCY.default  # scopes fetched at once
         self.sync_retry: RetryPolicy | None = None  # None: the engine's default
 
         self.toolbar = MainToolbar(self)

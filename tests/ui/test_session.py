@@ -17,6 +17,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from app import config
+from app import settings as options
 from app.account.session import OAuthSettings
 from app.account.token_store import SERVICE_NAME
 from app.domain import Level, Outcome, Scope
@@ -137,7 +138,7 @@ def test_a_refused_token_stops_the_sync_then_signing_in_resumes_it(
     settings: QSettings,
     store: Store,
 ) -> None:
-    settings.setValue(config.CONCURRENCY_KEY, 1)  # one survey at a time: a known cut point
+    settings.setValue(options.CONCURRENCY.path, 1)  # one survey at a time: a known cut point
     settings.setValue(SYNC_ON_RECONNECT, False)  # only the resume may start the second run
     app = make_app(simulator, token=simulator.demo_token)
     app.wait_for(qtbot, Connection.ONLINE)
