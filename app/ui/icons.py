@@ -11,7 +11,6 @@ copies is not safe to rely on.)
 from __future__ import annotations
 
 import logging
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -19,15 +18,14 @@ from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from app.resources import resource_path
+
 log = logging.getLogger(__name__)
 
 
 def icons_dir() -> Path:
     """Where the SVG files live, in a source checkout and in a frozen build."""
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root:
-        return Path(frozen_root) / "resources" / "icons"
-    return Path(__file__).resolve().parents[2] / "resources" / "icons"
+    return resource_path("icons")
 
 
 @cache

@@ -8,7 +8,8 @@ import graphql
 import pytest
 
 from app.api import records
-from app.api.resources import load_query, resource_path, resources_root
+from app.api.resources import load_query
+from app.resources import resource_path, resources_root
 from tests.api import payloads
 
 QUERIES = sorted(p.stem for p in resource_path("queries").glob("*.graphql"))
