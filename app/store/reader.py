@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Engine, Row, Select, and_, func, literal, 
 
 from app.domain import Field, Level, Organization, Outcome, Scope, Survey
 from app.store.catalogue import SPECS, chunks
-from app.store.engine import read_connection
+from app.store.engine import driver_connection, read_connection
 from app.store.models import (
     fields,
     mosaics,
@@ -290,8 +290,17 @@ class StoreReader:
 
     def mosaic_ids(self, query: MosaicQuery) -> list[str]:
         """sentera_ids matching `query`, in its order; rows load later via `mosaics_by_id`."""
+        compiled = mosaic_ids_statement(query).compile(
+            dialect=self._engine.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        parameters = [compiled.params[name] for name in compiled.positiontup or ()]
+        # The one read that stays on the driver: opening "All mosaics" on a million rows
+        # takes 1.6x as long through Core's Result (3.6 s against 2.2 s, measured on a
+        # synthetic million). The statement is still built with Core; only its single
+        # column is fetched raw.
         with read_connection(self._engine) as connection:
-            return list(connection.execute(mosaic_ids_statement(query)).scalars())
+            cursor = driver_connection(connection).execute(compiled.string, parameters)
+            return [row[0] for row in cursor]
 
     def mosaics_by_id(self, ids: Sequence[str]) -> list[MosaicSnapshot]:
         """The stored mosaics among `ids`, in the order given (missing ids are skipped)."""
