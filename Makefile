@@ -30,6 +30,7 @@ lint: venv
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy app
+	$(BIN)/lint-imports
 
 format: venv
 	$(BIN)/ruff format $(LINT_PATHS)

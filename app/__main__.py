@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.smoke_test:
         from pathlib import Path
 
-        from app.launch.smoke import run_smoke_test
+        from app.smoke import run_smoke_test
 
         return run_smoke_test(data_dir=Path(args.data_dir) if args.data_dir else None)
     from app.ui.application import run_from_args

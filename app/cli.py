@@ -14,12 +14,17 @@ import json
 import logging
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from app import config
-from app.domain import ChangeSet, Level
-from app.sync.events import CancelToken, Outcome, Progress, RunSummary, ScopeKind, SyncScope
+from app.domain import ChangeSet, Level, Mosaic, Outcome, Scope, ScopeKind
+from app.sync.events import CancelToken, Progress, RunSummary
 from app.terminal import terminal_safe
+
+if TYPE_CHECKING:  # imported where used: `fielddesk --help` stays quick
+    from app.account.session import OAuthSettings
+    from app.api.auth import TokenProvider
+    from app.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +118,7 @@ def _fail(reason: str) -> None:
     print(f"fielddesk: {terminal_safe(reason)}", file=sys.stderr)
 
 
-def _open_store(data_dir: str | None, *, read_only: bool = False) -> tuple[Any, int]:
+def _open_store(data_dir: str | None, *, read_only: bool = False) -> tuple[Store | None, int]:
     """(the store, 0), or (None, exit status) after saying why on stderr."""
     from app.store import DB_FILENAME, Store
     from app.store.errors import StoreError
@@ -173,24 +178,24 @@ def _sync(args: argparse.Namespace) -> int:
     return OUTCOME_EXIT[summary.outcome]
 
 
-def _scope_from(args: argparse.Namespace) -> SyncScope:
+def _scope_from(args: argparse.Namespace) -> Scope:
     if args.organization:
-        return SyncScope(ScopeKind.ORGANIZATION, args.organization)
+        return Scope(ScopeKind.ORGANIZATION, args.organization)
     if args.field:
-        return SyncScope(ScopeKind.FIELD, args.field)
+        return Scope(ScopeKind.FIELD, args.field)
     if args.survey:
-        return SyncScope(ScopeKind.SURVEY, args.survey)
-    return SyncScope.everything()
+        return Scope(ScopeKind.SURVEY, args.survey)
+    return Scope.everything()
 
 
-def _oauth_settings() -> Any:
+def _oauth_settings() -> OAuthSettings:
     from app.account.session import OAuthSettings
 
     client_id, secret = config.oauth_client()
     return OAuthSettings(client_id=client_id, client_secret=secret)
 
 
-def _token_provider(server: str) -> Any:
+def _token_provider(server: str) -> TokenProvider:
     """FIELDDESK_TOKEN if set, else what `fielddesk login` stored in the keyring."""
     from app.account.session import AccountManager
     from app.account.token_store import TokenStore
@@ -286,43 +291,27 @@ def _ls(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _rows(store: Any, args: argparse.Namespace) -> Iterable[dict[str, Any]]:
+def _rows(store: Store, args: argparse.Namespace) -> Iterable[dict[str, Any]]:
+    """Stored records in the API's own JSON shape, as `app.api.records` declares it."""
+    import msgspec
+
+    from app.api import records
+
+    items: Iterable[msgspec.Struct]
     if args.what == "organizations":
-        for org in store.organizations():
-            yield {
-                "sentera_id": org.sentera_id,
-                "name": org.name,
-                "organization_type": org.organization_type,
-                "parent_organization_id": org.parent_organization_id,
-            }
+        items = map(records.OrganizationRecord.from_domain, store.organizations())
     elif args.what == "fields":
-        for f in store.fields(organization_id=args.organization):
-            yield {
-                "sentera_id": f.sentera_id,
-                "content_hash": f.content_hash,
-                "name": f.name,
-                "latitude": f.latitude,
-                "longitude": f.longitude,
-                "area": {"value": f.area_value, "unit": f.area_unit},
-                "organization": {"sentera_id": f.organization_sentera_id},
-            }
+        items = map(records.FieldRecord.from_domain, store.fields(args.organization))
     elif args.what == "surveys":
-        for s in store.surveys(field_id=args.field):
-            yield {
-                "sentera_id": s.sentera_id,
-                "content_hash": s.content_hash,
-                "name": s.name,
-                "color": s.color,
-                "start_time": s.start_time,
-                "end_time": s.end_time,
-                "field": {"sentera_id": s.field_sentera_id},
-            }
+        items = map(records.SurveyRecord.from_domain, store.surveys(args.field))
     else:
-        yield from (_mosaic_json(m) for m in _mosaics(store, args))
+        items = map(records.MosaicRecord.from_domain, _mosaics(store, args))
+    for item in items:
+        yield msgspec.to_builtins(item)
 
 
-def _mosaics(store: Any, args: argparse.Namespace) -> Iterable[Any]:
-    from app.store.queries import MosaicQuery, Scope
+def _mosaics(store: Store, args: argparse.Namespace) -> Iterable[Mosaic]:
+    from app.store.queries import MosaicQuery
 
     if args.survey:
         query = MosaicQuery(scope=Scope(ScopeKind.SURVEY, args.survey))
@@ -335,28 +324,6 @@ def _mosaics(store: Any, args: argparse.Namespace) -> Iterable[Any]:
     ids = store.mosaic_ids(query)
     for start in range(0, len(ids), 2000):
         yield from store.mosaics_by_id(ids[start : start + 2000])
-
-
-def _mosaic_json(m: Any) -> dict[str, Any]:
-    return {
-        "sentera_id": m.sentera_id,
-        "content_hash": m.content_hash,
-        "name": m.name,
-        "mosaic_type": m.mosaic_type,
-        "quality": m.quality,
-        "image_status": m.image_status,
-        "area": {"value": m.area_value, "unit": m.area_unit},
-        "captured_at": m.captured_at,
-        "images": {"total_count": m.image_count},
-        "is_from_sentera_sensor": m.is_from_sentera_sensor,
-        "released": m.released,
-        "message": m.message,
-        "created_at": m.created_at,
-        "created_by": {"sentera_id": m.created_by} if m.created_by else None,
-        "updated_at": m.updated_at,
-        "updated_by": {"sentera_id": m.updated_by} if m.updated_by else None,
-        "survey": {"sentera_id": m.survey_sentera_id},
-    }
 
 
 def _print_table(rows: Sequence[dict[str, Any]]) -> None:

@@ -5,6 +5,9 @@ back, the sync engine passes them along and the UI shows them. They are frozen s
 they can cross threads safely, and they import nothing from the project, so every
 layer may depend on them without depending on each other.
 
+The vocabulary every layer shares lives here too (`ScopeKind`, `Scope`, `Outcome`,
+`Level`), so no layer translates another's enums.
+
 Enumerated values (mosaic_type, quality, image_status, area units) stay plain strings:
 an unknown value from the server is kept, never rejected.
 """
@@ -16,6 +19,48 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 T = TypeVar("T", covariant=True)
+
+
+class ScopeKind(StrEnum):
+    """What a sync run, a mosaic query or a tree entry covers: everything, or one
+    organization, field or survey (and everything below it)."""
+
+    ALL = "all"
+    ORGANIZATION = "organization"
+    FIELD = "field"
+    SURVEY = "survey"
+
+    @property
+    def noun(self) -> str:
+        """The word a sentence uses for one item of this kind ("this field ...")."""
+        return "item" if self is ScopeKind.ALL else self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """One scope for every layer: the engine syncs it, the store filters by it, the tree
+    selects it. `sentera_id` is None only for ALL."""
+
+    kind: ScopeKind = ScopeKind.ALL
+    sentera_id: str | None = None
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls()
+
+
+class Outcome(StrEnum):
+    """How a sync run ended, the same value in the engine, the store's run log and the UI."""
+
+    RUNNING = "running"  # only in the run log, while the run is going on
+    COMPLETE = "complete"  # every scope's loop ended with remaining_count == 0
+    PARTIAL = "partial"  # some scopes failed; the others are synced
+    CANCELLED = "cancelled"  # the user cancelled; what was committed stays
+    # The network went away (resumes when it is back); in the run log also a run still
+    # "running" when the store was next opened: FieldDesk stopped mid-run.
+    INTERRUPTED = "interrupted"
+    SIGNED_OUT = "signed_out"  # auth failed and could not be refreshed
+    FAILED = "failed"  # nothing could be synced (store error, server refused, ...)
 
 
 class Level(StrEnum):

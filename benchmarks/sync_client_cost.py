@@ -5,7 +5,7 @@ is fetched once, over HTTP, with the client's own query document; then, on exact
 response bodies, two ways of storing them are timed in alternating rounds, each into a
 fresh database file with the store's pragmas (WAL, synchronous=NORMAL, foreign keys, page cache):
 
-- FieldDesk: the client's parser (`decode_envelope` + `parse_sync_mosaics`, which check
+- FieldDesk: the client's parser (`parse_sync_mosaics`: the msgspec records, which check
   every field and build frozen records) and `Store.apply_page`, page by page;
 - baseline: `json.loads` and one `executemany` upsert (INSERT ... ON CONFLICT DO UPDATE)
   per page in one transaction, into a copy of the store's `mosaics` table and indexes.
@@ -36,15 +36,15 @@ from _common import Samples, Stopwatch, print_table, verdict
 
 from app.api.auth import StaticTokenProvider
 from app.api.client import FieldAgentClient
-from app.api.parse import decode_envelope, parse_sync_mosaics
+from app.api.parse import parse_sync_mosaics
 from app.api.resources import load_query
-from app.domain import Field, Level, Organization, Survey, SyncPage
+from app.domain import Field, Level, Organization, Outcome, Scope, ScopeKind, Survey, SyncPage
 from app.simulator import Simulator, SimulatorConfig
 from app.store import Store
 from app.store.engine import CACHE_KIB
 from app.store.models import utc_now_text
 from app.sync.engine import SyncEngine
-from app.sync.events import CancelToken, Outcome, ScopeKind, SyncScope
+from app.sync.events import CancelToken
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def open_store(path: Path, parents: Parents) -> tuple[Store, int]:
         (Level.SURVEYS, parents.field_id, parents.surveys),
     ):
         store.apply_page(level, scope, page, scope_complete=True, run_id=None)
-    return store, store.begin_run(ScopeKind.SURVEY.value, parents.survey_id)
+    return store, store.begin_run(ScopeKind.SURVEY, parents.survey_id)
 
 
 # -- the two measured paths --------------------------------------------------------------
@@ -162,7 +162,7 @@ def fielddesk_round(bodies: Sequence[bytes], parents: Parents, folder: Path) -> 
         with total.timing():
             for body in bodies:
                 with parse.timing():
-                    page = parse_sync_mosaics(decode_envelope(body), len(body))
+                    page = parse_sync_mosaics(body, len(body))
                 complete = page.remaining_count == 0 or not (page.upserted or page.deleted)
                 with apply.timing():
                     store.apply_page(
@@ -272,7 +272,7 @@ def engine_sync(sim: Simulator, parents: Parents, folder: Path) -> EndToEnd:
     started = time.perf_counter()
     try:
         summary = engine.run(
-            SyncScope(ScopeKind.SURVEY, parents.survey_id),
+            Scope(ScopeKind.SURVEY, parents.survey_id),
             cancel=CancelToken(),
             on_event=lambda event: None,
         )
@@ -304,7 +304,7 @@ def report(fielddesk: list[Round], baseline: list[Round], mosaics: int) -> float
 
     rows = []
     names = {
-        "FieldDesk": ("parse (decode_envelope + parse_sync_mosaics)", "apply (Store.apply_page)"),
+        "FieldDesk": ("parse (parse_sync_mosaics)", "apply (Store.apply_page)"),
         "baseline": ("json.loads", "build tuples + executemany upsert + commit"),
     }
     totals = {}

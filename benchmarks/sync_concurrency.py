@@ -29,11 +29,11 @@ from _common import SimulatorProcess, Stopwatch, print_table, verdict
 
 from app.api.auth import StaticTokenProvider
 from app.api.client import FieldAgentClient
-from app.domain import ChangeSet
+from app.domain import ChangeSet, Outcome, Scope, ScopeKind
 from app.simulator import Simulator, SimulatorConfig
 from app.store import Store
 from app.sync.engine import SyncEngine
-from app.sync.events import CancelToken, Outcome, Progress, ScopeKind, SyncScope
+from app.sync.events import CancelToken, Progress
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +82,14 @@ def stored_counts(path: Path) -> dict[str, int]:
         connection.close()
 
 
-def scope_for(args: argparse.Namespace, store: Store, client: FieldAgentClient) -> SyncScope:
+def scope_for(args: argparse.Namespace, store: Store, client: FieldAgentClient) -> Scope:
     """The whole account, or with --quick its first organization (stored beforehand,
     as an organization scope needs it; that one request is not timed)."""
     if not args.quick:
-        return SyncScope.everything()
+        return Scope.everything()
     orgs = client.organizations(page_size=100).results
     store.apply_organizations(orgs, complete=True)
-    return SyncScope(ScopeKind.ORGANIZATION, orgs[0].sentera_id)
+    return Scope(ScopeKind.ORGANIZATION, orgs[0].sentera_id)
 
 
 def run_once(args: argparse.Namespace, concurrency: int, folder: Path) -> Result:

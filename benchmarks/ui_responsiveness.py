@@ -104,10 +104,9 @@ def measure_stalls(*, watch: bool = True) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from app.api import FieldAgentClient, StaticTokenProvider
+    from app.domain import Outcome, Scope, ScopeKind
     from app.store import Store
-    from app.sync.events import Outcome, ScopeKind, SyncScope
     from app.ui.application import build_window, calm_garbage_collector
-    from app.ui.catalogue.snapshot import NodeKind
 
     app = QApplication.instance() or QApplication([])
     folder = Path(tempfile.mkdtemp(prefix="fielddesk-bench-"))
@@ -132,7 +131,7 @@ def measure_stalls(*, watch: bool = True) -> dict[str, float]:
     window.show()
     calm_garbage_collector()
 
-    def run(scope: SyncScope) -> object:
+    def run(scope: Scope) -> object:
         loop = QEventLoop()
         result: list[object] = []
         window.controller.finished.connect(lambda s: (result.append(s), loop.quit()))
@@ -146,13 +145,13 @@ def measure_stalls(*, watch: bool = True) -> dict[str, float]:
         QTimer.singleShot(ms, loop.quit)
         loop.exec()
 
-    run(SyncScope.everything())
-    while not window.catalogue.model.index_for(NodeKind.SURVEY, survey).isValid():
+    run(Scope.everything())
+    while not window.catalogue.model.index_for(ScopeKind.SURVEY, survey).isValid():
         wait(50)  # the tree re-reads the catalogue in the background
     others = (s for s in window.catalogue.model.snapshot.field_of_survey if s != survey)
     shown = survey if watch else next(others)
     index = window.catalogue.proxy.mapFromSource(
-        window.catalogue.model.index_for(NodeKind.SURVEY, shown)
+        window.catalogue.model.index_for(ScopeKind.SURVEY, shown)
     )
     window.catalogue.tree.setCurrentIndex(index)
     assert window.mosaics.model.query.scope is not None
@@ -164,7 +163,7 @@ def measure_stalls(*, watch: bool = True) -> dict[str, float]:
     probe = Probe()
     started = time.perf_counter()
     probe.start()
-    summary = run(SyncScope(ScopeKind.SURVEY, survey))
+    summary = run(Scope(ScopeKind.SURVEY, survey))
     wait(300)  # the last coalesced batch and re-read land inside the measurement
     probe.stop()
     sync_seconds = time.perf_counter() - started

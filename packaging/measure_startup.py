@@ -4,7 +4,7 @@
     python packaging/measure_startup.py --source --data-dir DIR      # `python -m app`
 
 Each launch is a fresh process with FIELDDESK_EXIT_AFTER_FIRST_WINDOW=1, so it quits as
-soon as the main window has painted once (`app.launch.smoke.watch_first_window`). "First
+soon as the main window has painted once (`app.launch.first_window.watch_first_window`). "First
 window" is the moment of the "first window shown" log line, measured from the launch of
 the process; the time to process exit is shown as well. Launch it on a database that has
 been synced (e.g. by `run_smoke_test(data_dir=DIR)`) to measure the everyday case. The

@@ -107,11 +107,11 @@ def save(widget: object, path: Path) -> None:
 
 
 def select(window: object, kind: str, sentera_id: str | None) -> None:
-    from app.ui.catalogue.snapshot import NodeKind
+    from app.domain import ScopeKind
     from app.ui.window import MainWindow
 
     assert isinstance(window, MainWindow)
-    source = window.catalogue.model.index_for(NodeKind(kind), sentera_id)
+    source = window.catalogue.model.index_for(ScopeKind(kind), sentera_id)
     index = window.catalogue.proxy.mapFromSource(source)
     window.catalogue.tree.scrollTo(index)
     window.catalogue.tree.setCurrentIndex(index)
@@ -181,9 +181,9 @@ def capture_all(out: Path) -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.api import FieldAgentClient, StaticTokenProvider
+    from app.domain import Scope
     from app.simulator import Simulator, SimulatorConfig
     from app.store import Store
-    from app.sync.events import SyncScope
     from app.ui.common.tasks import STORE
     from app.ui.sync.toolbar import ConnectionState
     from app.ui.window import MainWindow
@@ -202,7 +202,7 @@ def capture_all(out: Path) -> int:
     window.sync.set_connection_state(ConnectionState.ONLINE)
     save(window, out / "first-run.png")
 
-    window.sync.start_sync(SyncScope.everything())
+    window.sync.start_sync(Scope.everything())
     wait_until(
         lambda: window.mosaics.model.rowCount() > 600 and window.sync.status.progress.value() > 450
     )
@@ -228,7 +228,7 @@ def capture_all(out: Path) -> int:
             for n in (1, 2, 3)
         ],
     )  # fmt: skip
-    window.sync.start_sync(SyncScope.everything())
+    window.sync.start_sync(Scope.everything())
     wait_until(lambda: not window.controller.is_running)
     wait_until(lambda: window.sync.banner.isVisible())
     save(window, out / "problem-banner.png")

@@ -13,6 +13,9 @@ CORE_MODULES = [
     "app.simulator",
     "app.account",
     "app.cli",
+    "app.cli_repair",
+    "app.terminal",
+    "app.private_files",
 ]
 
 

@@ -50,12 +50,13 @@ from app.api.auth import (
 from app.api.auth import revoke as revoke_token
 from app.api.client import FieldAgentClient
 from app.api.errors import (
-    SIGNED_OUT_MESSAGE,
     ApiError,
     AuthError,
     NetworkError,
+    NotSignedIn,
     RequestTimeout,
     ServerError,
+    SignedOut,
 )
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def _as_sign_in_error(exc: ApiError, server: str) -> SignInError:
             f"FieldAgent at {server} cannot be reached right now. "
             "Check the connection and the server address, then try again."
         )
-    if isinstance(exc, AuthError) and exc.user_message == SIGNED_OUT_MESSAGE:
+    if isinstance(exc, SignedOut):
         return WrongCredentials("FieldAgent did not accept the sign-in. Please try again.")
     if isinstance(exc, AuthError):
         return WrongCredentials(exc.user_message)
@@ -269,9 +270,7 @@ class AccountManager:
         if env_token:
             return StaticTokenProvider(env_token.strip())
         if self._signin is None:
-            raise AuthError(
-                "not signed in", user_message="Not signed in — sign in to FieldAgent to sync"
-            )
+            raise NotSignedIn("not signed in")
         if self._provider is None:
             generation = self._generation
             redirect_uri = self._signin.redirect_uri or _DEFAULT_REDIRECT

@@ -21,6 +21,8 @@ from app.api.errors import (
     RequestRejected,
     RequestTimeout,
     ServerError,
+    SignedOut,
+    TLSError,
 )
 
 __all__ = [
@@ -37,6 +39,8 @@ __all__ = [
     "RequestRejected",
     "RequestTimeout",
     "ServerError",
+    "SignedOut",
     "StaticTokenProvider",
+    "TLSError",
     "TokenProvider",
 ]

@@ -5,7 +5,7 @@ prompt, so storage stays on the main thread. `RefreshingTokenProvider` renews OA
 tokens shortly before they expire and once after a 401, and reports every rotation
 through `on_rotated` so the main thread can store the new refresh token at once (the
 old one is spent). When renewal is refused the provider is signed out for good and
-every caller gets `AuthError("Signed out — sign in to continue")`.
+every caller gets `SignedOut`.
 
 The OAuth HTTP helpers live in `app.api.oauth` and are re-exported here.
 """
@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from app.api.errors import SIGNED_OUT_MESSAGE, ApiError, AuthError
+from app.api.errors import ApiError, AuthError, SignedOut
 from app.api.oauth import (
     OAuthTokens,
     authorization_url,
@@ -64,7 +64,7 @@ class StaticTokenProvider:
 
     def __init__(self, token: str) -> None:
         if not token:
-            raise AuthError("empty access token")
+            raise SignedOut("empty access token")
         self._token = token
 
     def __repr__(self) -> str:
@@ -74,7 +74,7 @@ class StaticTokenProvider:
         return self._token
 
     def refresh_after_unauthorized(self, rejected: str) -> str:
-        raise AuthError("the access token was rejected and cannot be refreshed", status=401)
+        raise SignedOut("the access token was rejected and cannot be refreshed", status=401)
 
 
 class RefreshingTokenProvider:
@@ -146,7 +146,7 @@ class RefreshingTokenProvider:
                 return self._tokens.access_token  # another thread has already refreshed
             if not self._tokens.refresh_token:
                 self._signed_out = True
-                raise AuthError("token rejected and there is no refresh token", status=401)
+                raise SignedOut("token rejected and there is no refresh token", status=401)
             self._refresh_locked("the server rejected it")
             return self._tokens.access_token
 
@@ -159,7 +159,7 @@ class RefreshingTokenProvider:
 
     def _check_signed_in(self) -> None:
         if self._signed_out:
-            raise AuthError("signed out: the last token refresh was refused")
+            raise SignedOut("signed out: the last token refresh was refused")
 
     def _refresh_locked(self, why: str) -> None:
         log.debug("refreshing the access token because %s", why)
@@ -167,9 +167,7 @@ class RefreshingTokenProvider:
             fresh = self._refresh(self._tokens)
         except AuthError as exc:
             self._signed_out = True
-            raise AuthError(
-                f"token refresh refused: {exc}", status=exc.status, user_message=SIGNED_OUT_MESSAGE
-            ) from None
+            raise SignedOut(f"token refresh refused: {exc}", status=exc.status) from None
         self._tokens = fresh
         log.info("access token refreshed for %s", fresh.account or "this account")
         if self._on_rotated is not None:

@@ -17,16 +17,15 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from app.api.auth import TokenProvider
-from app.api.errors import AuthError
+from app.api.errors import SignedOut, TokenRejected
 from app.api.parse import (
-    decode_envelope,
     parse_organizations,
     parse_sync_fields,
     parse_sync_mosaics,
@@ -38,6 +37,14 @@ from app.api.transport import check_server_url, error_for_status, make_http_clie
 from app.domain import Field, Mosaic, OrganizationPage, Survey, SyncPage
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Parser(Protocol[T_co]):
+    """Reads a response body (its size on the wire, the token to scrub) into a result."""
+
+    def __call__(self, content: bytes, response_bytes: int, *, scrub: str | None) -> T_co: ...
+
 
 __all__ = ["FieldAgentClient"]
 
@@ -70,8 +77,7 @@ class FieldAgentClient:
 
     def organizations(self, page: int = 1, page_size: int = 100) -> OrganizationPage:
         variables = {"page": page, "page_size": page_size}
-        data, size = self._query("organizations", variables, scope=None, hashes=0)
-        return parse_organizations(data, size)
+        return self._query("organizations", variables, parse_organizations, scope=None, hashes=0)
 
     def sync_fields(
         self, organization_sentera_id: str, content_hashes: Iterable[str]
@@ -103,18 +109,16 @@ class FieldAgentClient:
         scope_variable: str,
         scope_id: str,
         content_hashes: Iterable[str],
-        parse: Callable[[Any, int], SyncPage[T]],
+        parse: Parser[SyncPage[T]],
     ) -> SyncPage[T]:
         """One page of a `sync_*` query: the scope id and the full hash list as variables."""
         hashes = list(content_hashes)
         variables = {scope_variable: scope_id, "content_hashes": hashes}
-        data, size = self._query(query, variables, scope=scope_id, hashes=len(hashes))
-        return parse(data, size)
+        return self._query(query, variables, parse, scope=scope_id, hashes=len(hashes))
 
     def current_user(self) -> dict[str, str | None]:
         """`{"sentera_id", "email"}` of the signed-in user: a cheap authenticated probe."""
-        data, _ = self._query("user", {}, scope=None, hashes=0)
-        return parse_user(data)
+        return self._query("user", {}, parse_user, scope=None, hashes=0)
 
     # -- lifetime -----------------------------------------------------------------------
 
@@ -135,8 +139,14 @@ class FieldAgentClient:
     # -- one request, plus one retry after a token refresh ------------------------------
 
     def _query(
-        self, name: str, variables: dict[str, Any], *, scope: str | None, hashes: int
-    ) -> tuple[dict[str, Any], int]:
+        self,
+        name: str,
+        variables: dict[str, Any],
+        parse: Parser[T],
+        *,
+        scope: str | None,
+        hashes: int,
+    ) -> T:
         document = load_query(name)
         match = _OPERATION.search(document)
         payload: dict[str, Any] = {"query": document, "variables": variables}
@@ -145,24 +155,27 @@ class FieldAgentClient:
         body = json.dumps(payload, separators=(",", ":")).encode()
         token = self._tokens.access_token()
         try:
-            return self._exchange(name, body, token, scope=scope, hashes=hashes)
-        except AuthError as exc:
-            if not exc.token_rejected:
-                raise
+            return self._exchange(name, body, token, parse, scope=scope, hashes=hashes)
+        except TokenRejected:
             log.info("%s: the server rejected the access token; refreshing it once", name)
         token = self._tokens.refresh_after_unauthorized(token)
         try:
-            return self._exchange(name, body, token, scope=scope, hashes=hashes)
-        except AuthError as exc:
-            if not exc.token_rejected:
-                raise
-            raise AuthError(
+            return self._exchange(name, body, token, parse, scope=scope, hashes=hashes)
+        except TokenRejected as exc:
+            raise SignedOut(
                 f"{name}: token rejected again after a refresh", status=exc.status
             ) from None
 
     def _exchange(
-        self, name: str, body: bytes, token: str, *, scope: str | None, hashes: int
-    ) -> tuple[dict[str, Any], int]:
+        self,
+        name: str,
+        body: bytes,
+        token: str,
+        parse: Parser[T],
+        *,
+        scope: str | None,
+        hashes: int,
+    ) -> T:
         what = f"{name} at {self._url.host}"
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         started = time.perf_counter()
@@ -191,4 +204,4 @@ class FieldAgentClient:
         )
         if response.status_code != 200:
             raise error_for_status(response, what, scrub=token)
-        return decode_envelope(response.content, scrub=token), size
+        return parse(response.content, size, scrub=token)

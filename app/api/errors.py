@@ -1,204 +1,246 @@
-"""The errors the FieldAgent client raises, split by what the caller should do next.
+"""The errors the FieldAgent client raises, one class per thing the caller does next.
 
-Everything the client raises on purpose is an `ApiError`. Its `retryable` property
-tells the sync engine whether asking again can help (the engine owns retries; the
-client never repeats a request except once after a token refresh), and its
-`user_message` is a sentence a field user can act on. `str(error)` is the technical
-detail for the log. Neither ever contains a token: messages are built from status
-codes, host names and field names, and server-provided text is scrubbed by the client.
+Everything the client raises on purpose is an `ApiError`. Whether asking again can
+help (`retryable`) and the sentence a field user can act on (`user_message`) are facts
+of the class, never constructor flags: callers branch with `isinstance`, not by
+reading attributes or comparing messages. The sync engine owns retries; the client
+never repeats a request except once after a token refresh. `str(error)` is the
+technical detail for the log. Neither ever contains a token: messages are built from
+status codes, host names and field names, and server-provided text is scrubbed.
 
-    ApiError
-    ├── NetworkError        retryable  connection refused/reset, DNS, closed mid-response
-    │                                  (not retryable when the TLS certificate is refused)
-    ├── RequestTimeout      retryable  connect/read/write/pool timeout, HTTP 408
-    ├── RateLimited         retryable  HTTP 429; `retry_after` seconds when the server says
-    ├── ServerError         retryable  HTTP 5xx; `status`, `retry_after`
-    ├── RequestRejected     no         any other unexpected HTTP status (3xx, 400, 404, ...)
-    ├── AuthError           no         HTTP 401 after one refresh, refresh failed, HTTP 403;
-    │                                  `signed_out` is True when only signing in again helps
-    ├── GraphQLError        no         an `errors` list (HTTP 200 or 400); `errors`, `message`
-    ├── ProtocolError       truncated  non-JSON, truncated body, missing or wrong-typed field;
-    │                       only       `field` names the offending path, `kind` the problem
-    └── InvalidServerUrl    no         a non-HTTPS URL for a host that is not loopback
+    ApiError                       retryable
+    ├── NetworkError               yes   connection refused/reset, DNS, closed mid-response
+    ├── TLSError                   no    the server's certificate was refused (TLS handshake)
+    ├── RequestTimeout             yes   connect/read/write/pool timeout, HTTP 408
+    ├── RetryLater                 yes   the server is busy; `retry_after` seconds if it said
+    │   ├── RateLimited            yes   HTTP 429
+    │   └── ServerError            yes   HTTP 5xx; `status`
+    │       └── ServerUnavailable  yes   HTTP 503 (maintenance, overload)
+    ├── RequestRejected            no    any other unexpected HTTP status (3xx, 400, 404, ...)
+    ├── AuthError                  no    the credentials were refused or are missing
+    │   ├── SignedOut              no    only signing in again helps (refresh refused, ...)
+    │   │   └── TokenRejected      no    HTTP 401 / an auth code: the client refreshes once
+    │   ├── NotSignedIn            no    no account to sync with yet
+    │   ├── Forbidden              no    HTTP 403: signed in, but may not see this data
+    │   ├── CredentialsRefused     no    the email or password is not correct
+    │   └── ClientRefused          no    the OAuth client id/secret was refused
+    ├── GraphQLError               no    an `errors` list (HTTP 200 or 400); `errors`, `message`
+    ├── ProtocolError              no    the response is not what the schema promises; `field`
+    │   ├── NotJson                no    an HTML page, garbage
+    │   ├── TruncatedResponse      yes   the body ends early (a dropped connection, a proxy)
+    │   ├── MissingField           no    a required field is absent
+    │   └── WrongType              no    a field has the wrong JSON type or an invalid value
+    └── InvalidServerUrl           no    a non-HTTPS URL for a host that is not loopback
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = [
     "ApiError",
     "AuthError",
+    "ClientRefused",
+    "CredentialsRefused",
+    "Forbidden",
     "GraphQLError",
     "InvalidServerUrl",
+    "MissingField",
     "NetworkError",
+    "NotJson",
+    "NotSignedIn",
     "ProtocolError",
     "RateLimited",
     "RequestRejected",
     "RequestTimeout",
+    "RetryLater",
     "ServerError",
+    "ServerUnavailable",
+    "SignedOut",
+    "TLSError",
+    "TokenRejected",
+    "TruncatedResponse",
+    "WrongType",
 ]
-
-SIGNED_OUT_MESSAGE = "Signed out — sign in to continue"
 
 
 class ApiError(Exception):
     """Base of every error the FieldAgent client raises on purpose."""
 
-    _retryable = False
-    _default_user_message = "FieldAgent could not be reached. Try again later."
+    retryable: ClassVar[bool] = False
+    """Whether the same request may succeed if sent again later."""
+    user_message_text: ClassVar[str] = "FieldAgent could not be reached. Try again later."
 
-    def __init__(self, message: str, *, user_message: str | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
-        self._user_message = user_message or self._default_user_message
-        self.retry_after: float | None = None
-
-    @property
-    def retryable(self) -> bool:
-        """Whether the same request may succeed if sent again later."""
-        return self._retryable
+        self.status = status
 
     @property
     def user_message(self) -> str:
-        return self._user_message
+        return self.user_message_text
 
 
 class NetworkError(ApiError):
     """The connection failed or broke before a complete response arrived."""
 
-    _retryable = True
-    _default_user_message = (
+    retryable = True
+    user_message_text = (
         "FieldAgent could not be reached. Check your internet connection; FieldDesk will try again."
     )
 
-    def __init__(
-        self, message: str, *, user_message: str | None = None, retryable: bool = True
-    ) -> None:
-        super().__init__(message, user_message=user_message)
-        self._retryable = retryable
+
+class TLSError(ApiError):
+    """The TLS handshake failed: the certificate is not trusted (or not for this host).
+
+    Not a NetworkError: asking again gets the same certificate, and "could not be
+    reached" would send the user looking at their Wi-Fi instead of the address or proxy.
+    """
+
+    user_message_text = (
+        "The server's security certificate could not be verified. "
+        "Check the server address, or your network may be intercepting connections."
+    )
 
 
 class RequestTimeout(ApiError):
     """The server did not answer (or stopped answering) within the timeout."""
 
-    _retryable = True
-    _default_user_message = (
+    retryable = True
+    user_message_text = (
         "FieldAgent is not responding. The connection may be slow; FieldDesk will try again."
     )
 
 
-class RateLimited(ApiError):
-    """HTTP 429: the server asks us to slow down, possibly saying for how long."""
+class RetryLater(ApiError):
+    """The server answered but is busy; `retry_after` is how long it asked us to wait."""
 
-    _retryable = True
-    _default_user_message = "FieldAgent is busy and asked FieldDesk to slow down. It will retry."
+    retryable = True
+    user_message_text = "FieldAgent had a problem answering. FieldDesk will try again later."
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status=status)
         self.retry_after = retry_after
 
 
-class ServerError(ApiError):
+class RateLimited(RetryLater):
+    """HTTP 429: the server asks us to slow down."""
+
+    user_message_text = "FieldAgent is busy and asked FieldDesk to slow down. It will retry."
+
+
+class ServerError(RetryLater):
     """HTTP 5xx: a problem on FieldAgent's side, usually temporary."""
 
-    _retryable = True
-    _default_user_message = "FieldAgent had a problem answering. FieldDesk will try again later."
 
-    def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry_after = retry_after
+class ServerUnavailable(ServerError):
+    """HTTP 503: down for maintenance or overloaded; often says when to come back."""
 
 
 class RequestRejected(ApiError):
     """An HTTP status FieldDesk does not expect (400, 404, a redirect...): not transient."""
 
-    _default_user_message = (
+    user_message_text = (
         "FieldAgent rejected the request. Check the server address in the settings; "
         "if it is right, FieldDesk may need an update."
     )
 
-    def __init__(self, message: str, *, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
 
 class AuthError(ApiError):
-    """The credentials were refused or could not be renewed.
+    """The credentials were refused or could not be renewed (see the subclasses)."""
 
-    `signed_out` means the token is gone for good and the user must sign in again;
-    a 403 is not that: the account is signed in but may not see this data.
-    `token_rejected` marks a 401-like answer, the one case where the client asks its
-    token provider for a fresh token (once) before giving up.
-    """
+    user_message_text = "Signed out — sign in to continue"
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        signed_out: bool = True,
-        token_rejected: bool = False,
-        user_message: str | None = None,
-    ) -> None:
-        if user_message is None:
-            user_message = (
-                SIGNED_OUT_MESSAGE
-                if signed_out
-                else "Your FieldAgent account may not access this data. "
-                "Ask your organization's administrator for access."
-            )
-        super().__init__(message, user_message=user_message)
-        self.status = status
-        self.signed_out = signed_out
-        self.token_rejected = token_rejected
+
+class SignedOut(AuthError):
+    """The token is gone for good: only signing in again helps."""
+
+
+class TokenRejected(SignedOut):
+    """A 401-like answer: the one case where the client asks its token provider for a
+    fresh token (once) before giving up."""
+
+
+class NotSignedIn(AuthError):
+    user_message_text = "Not signed in — sign in to FieldAgent to sync"
+
+
+class Forbidden(AuthError):
+    """HTTP 403: the account is signed in but may not see this data; not signed out."""
+
+    user_message_text = (
+        "Your FieldAgent account may not access this data. "
+        "Ask your organization's administrator for access."
+    )
+
+
+class CredentialsRefused(AuthError):
+    user_message_text = "The email or password is not correct."
+
+
+class ClientRefused(AuthError):
+    user_message_text = (
+        "The server refused FieldDesk's sign-in settings (client id or secret). "
+        "Check them in the settings."
+    )
 
 
 class GraphQLError(ApiError):
     """The server answered with a GraphQL `errors` list; `message` is the first one's."""
 
     def __init__(self, errors: list[Any], *, message: str) -> None:
-        super().__init__(
-            f"GraphQL error: {message}",
-            user_message=f"FieldAgent refused the request: {message}",
-        )
+        super().__init__(f"GraphQL error: {message}")
         self.errors = errors
         self.message = message
+
+    @property
+    def user_message(self) -> str:
+        return f"FieldAgent refused the request: {self.message}"
 
 
 class ProtocolError(ApiError):
     """The response is not what the schema promises; `field` says where.
 
-    kind: "non_json", "truncated", "missing", "wrong_type", "invalid".
     Only a truncated body is worth retrying: it is what a flaky proxy or a dropped
     connection leaves behind, while a malformed document will come back the same.
     """
 
-    def __init__(self, message: str, *, field: str | None = None, kind: str = "invalid") -> None:
-        where = f" (field {field})" if field else ""
-        super().__init__(
-            f"{message}{where}",
-            user_message=(
-                f"FieldAgent sent a response FieldDesk could not read{where}. "
-                "Try again later; if this keeps happening, FieldDesk may need an update."
-            ),
-        )
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.where = f" (field {field})" if field else ""
+        super().__init__(f"{message}{self.where}")
         self.field = field
-        self.kind = kind
 
     @property
-    def retryable(self) -> bool:
-        return self.kind == "truncated"
+    def user_message(self) -> str:
+        return (
+            f"FieldAgent sent a response FieldDesk could not read{self.where}. "
+            "Try again later; if this keeps happening, FieldDesk may need an update."
+        )
+
+
+class NotJson(ProtocolError):
+    """The body is not JSON at all (an HTML error page, garbage)."""
+
+
+class TruncatedResponse(ProtocolError):
+    """The body ends early: what a dropped connection or a flaky proxy leaves behind."""
+
+    retryable = True
+
+
+class MissingField(ProtocolError):
+    """A field the schema marks as required is absent (or null)."""
+
+
+class WrongType(ProtocolError):
+    """A field has the wrong JSON type, or a value outside what the schema allows."""
 
 
 class InvalidServerUrl(ApiError, ValueError):
     """A server URL FieldDesk refuses to talk to (plain HTTP off loopback, bad scheme)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(
-            message,
-            user_message=(
-                "The server address must start with https:// "
-                "(plain http:// is allowed only for this computer)."
-            ),
-        )
+    user_message_text = (
+        "The server address must start with https:// "
+        "(plain http:// is allowed only for this computer)."
+    )

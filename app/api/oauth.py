@@ -18,7 +18,15 @@ from typing import Any
 import httpx
 
 from app import __version__
-from app.api.errors import AuthError, ProtocolError
+from app.api.errors import (
+    AuthError,
+    ClientRefused,
+    CredentialsRefused,
+    MissingField,
+    NotJson,
+    SignedOut,
+    WrongType,
+)
 from app.api.transport import check_server_url, error_for_status, make_http_client, transport_error
 
 __all__ = [
@@ -97,9 +105,9 @@ def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError:
-        raise ProtocolError(f"{what}: response is not JSON", kind="non_json") from None
+        raise NotJson(f"{what}: response is not JSON") from None
     if not isinstance(body, dict):
-        raise ProtocolError(f"{what}: response is not a JSON object", kind="wrong_type")
+        raise WrongType(f"{what}: response is not a JSON object")
     return body
 
 
@@ -111,14 +119,8 @@ def _grant_failure(response: httpx.Response, what: str) -> AuthError:
     except (ValueError, AttributeError):
         code = "unknown"
     if code == "invalid_client":
-        return AuthError(
-            f"{what}: client refused ({code})",
-            user_message=(
-                "The server refused FieldDesk's sign-in settings (client id or secret). "
-                "Check them in the settings."
-            ),
-        )
-    return AuthError(f"{what}: grant refused ({code})", status=response.status_code)
+        return ClientRefused(f"{what}: client refused ({code})")
+    return SignedOut(f"{what}: grant refused ({code})", status=response.status_code)
 
 
 def _token_request(
@@ -139,13 +141,13 @@ def _token_request(
     access, refresh = body.get("access_token"), body.get("refresh_token")
     expires_in = body.get("expires_in")
     if not isinstance(access, str) or not access:
-        raise ProtocolError(f"{what}: no access token", field="access_token", kind="missing")
+        raise MissingField(f"{what}: no access token", field="access_token")
     if refresh is not None and not isinstance(refresh, str):
-        raise ProtocolError(f"{what}: bad refresh token", field="refresh_token", kind="wrong_type")
+        raise WrongType(f"{what}: bad refresh token", field="refresh_token")
     if expires_in is not None and (
         isinstance(expires_in, bool) or not isinstance(expires_in, int | float)
     ):
-        raise ProtocolError(f"{what}: bad expiry", field="expires_in", kind="wrong_type")
+        raise WrongType(f"{what}: bad expiry", field="expires_in")
     # Our own clock at send time, not the server's `created_at`: skew cannot make a
     # token look valid for longer than it is.
     expires_at = None if expires_in is None else sent_at + float(expires_in)
@@ -184,7 +186,7 @@ def refresh_tokens(
 ) -> OAuthTokens:
     """New access and refresh tokens; the old refresh token is spent (rotation)."""
     if not tokens.refresh_token:
-        raise AuthError("no refresh token to refresh with")
+        raise SignedOut("no refresh token to refresh with")
     payload = {
         "grant_type": "refresh_token",
         "client_id": client_id,
@@ -266,17 +268,16 @@ def legacy_session(
     sent_at = time.time()
     response = _post(_endpoint(base_url, "/v1/sessions"), payload, what, transport)
     if response.status_code in (400, 401, 403, 422):
-        raise AuthError(
+        raise CredentialsRefused(
             f"{what}: credentials refused (HTTP {response.status_code})",
             status=response.status_code,
-            user_message="The email or password is not correct.",
         )
     if response.status_code not in (200, 201):
         raise error_for_status(response, what)
     body = _json_object(response, what)
     token = body.get("auth_token")
     if not isinstance(token, str) or not token:
-        raise ProtocolError(f"{what}: no token", field="auth_token", kind="missing")
+        raise MissingField(f"{what}: no token", field="auth_token")
     account = body.get("user_email")
     return OAuthTokens(
         access_token=token,

@@ -1,91 +1,108 @@
-"""Check FieldAgent responses against the query documents and build `app.domain` records.
+"""Turn a FieldAgent response body into `app.domain` records, or into the error it is.
 
-Every selected field must be present with its JSON type; `null` is accepted only
-where the domain record allows None (a nullable list for `failed`, so `null` and `[]`
-both mean "no failures"). Fields the server adds beyond the selection are ignored.
-A response that breaks this raises `ProtocolError` naming the field, e.g.
-`sync_mosaics.upserted[12].images.total_count`; the envelope's `errors` list becomes
-a `GraphQLError` (or an `AuthError` when its code says the token was refused).
-The per-record work lives in `app.api.records`.
+The body is decoded once: the envelope first (`data` kept raw, `errors` looked at),
+then `data` straight into the Structs of `app.api.records`, which check every selected
+field. A body that breaks them raises a `ProtocolError` subclass naming the field,
+e.g. `sync_mosaics.upserted[12].images.total_count`; the envelope's `errors` list
+becomes a `GraphQLError` (or an `AuthError` subclass when its code says the token was
+refused). Fields the server adds beyond the selection are ignored.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
 from typing import Any, TypeVar
 
-from app.api.errors import AuthError, GraphQLError, ProtocolError
+import msgspec
+
+from app.api.errors import (
+    AuthError,
+    Forbidden,
+    GraphQLError,
+    MissingField,
+    NotJson,
+    ProtocolError,
+    TokenRejected,
+    TruncatedResponse,
+    WrongType,
+)
 from app.api.records import (
-    DELETED_SPEC,
-    FIELD_SPEC,
-    MOSAIC_SPEC,
-    ORGANIZATION_SPEC,
-    SURVEY_SPEC,
-    SYNC_ERROR_SPEC,
-    Invalid,
-    Spec,
-    build_deleted,
-    build_field,
-    build_mosaic,
-    build_organization,
-    build_survey,
-    build_sync_error,
+    OrganizationsData,
+    SyncFieldsData,
+    SyncMosaicsData,
+    SyncPageRecord,
+    SyncSurveysData,
+    UserData,
 )
 from app.domain import Field, Mosaic, OrganizationPage, Survey, SyncPage
 
-T = TypeVar("T")
-
-PAGE_SPEC: Spec = (
-    (("remaining_count",), "int"),
-    (("upserted",), "list"),
-    (("deleted",), "list"),
-    (("failed",), "list?"),
-)
-ORGANIZATIONS_PAGE_SPEC: Spec = (
-    (("page",), "int"),
-    (("page_size",), "int"),
-    (("total_count",), "int"),
-    (("results",), "list"),
-)
-USER_SPEC: Spec = ((("sentera_id",), "str"), (("email",), "str?"))
+D = TypeVar("D")
 
 _AUTH_CODES = {"UNAUTHENTICATED", "UNAUTHORIZED", "INVALID_TOKEN"}
 _FORBIDDEN_CODES = {"FORBIDDEN"}
 
 
-# -- the envelope --------------------------------------------------------------------
+_NULL = msgspec.Raw(b"null")
 
 
-def decode_envelope(content: bytes, *, scrub: str | None = None) -> dict[str, Any]:
-    """The `data` object of a GraphQL response body, or the error it amounts to.
+class _Envelope(msgspec.Struct):
+    data: msgspec.Raw = _NULL  # decoded only once `errors` has been looked at
+    errors: Any = None
+
+
+_ENVELOPE = msgspec.json.Decoder(_Envelope)
+_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
+def decode(content: bytes, kind: type[D], *, scrub: str | None = None) -> D:
+    """The `data` of a GraphQL response body as `kind`, or the error the body amounts to.
 
     `scrub` is a secret (the access token) to blank out of any server-provided text.
     """
     try:
-        doc = json.loads(content)
-    except ValueError as exc:
-        raise _undecodable(exc) from None
-    if type(doc) is not dict:
-        raise ProtocolError("response is not a JSON object", field="(root)", kind="wrong_type")
-    errors = doc.get("errors")
-    if errors:
-        raise graphql_error(errors, scrub=scrub)
-    data = doc.get("data")
-    if type(data) is not dict:
-        kind = "missing" if data is None else "wrong_type"
-        raise ProtocolError("response has no data object", field="data", kind=kind)
-    return data
+        envelope = _ENVELOPE.decode(content)
+    except msgspec.ValidationError:
+        raise WrongType("response is not a JSON object", field="(root)") from None
+    except msgspec.DecodeError as exc:
+        raise _undecodable(content, exc) from None
+    if envelope.errors:
+        raise graphql_error(envelope.errors, scrub=scrub)
+    if envelope.data is _NULL or bytes(envelope.data).strip() == b"null":
+        raise MissingField("response has no data object", field="data")
+    decoder = _DECODERS.get(kind)
+    if decoder is None:
+        decoder = _DECODERS[kind] = msgspec.json.Decoder(kind)
+    try:
+        return decoder.decode(envelope.data)  # type: ignore[no-any-return]
+    except msgspec.ValidationError as exc:
+        raise _invalid(str(exc)) from None
 
 
-def _undecodable(exc: ValueError) -> ProtocolError:
-    if isinstance(exc, json.JSONDecodeError):
-        text = exc.doc.rstrip()
-        # A document that was fine up to where it stopped was cut short, not garbage.
-        ends_early = exc.pos >= len(text) or exc.msg.startswith("Unterminated string")
-        if not text or (text[0] in "{[" and ends_early):
-            return ProtocolError("response body ends early", kind="truncated")
-    return ProtocolError(f"response is not JSON: {type(exc).__name__}", kind="non_json")
+def _undecodable(content: bytes, exc: msgspec.DecodeError) -> ProtocolError:
+    text = content.strip()
+    # A document that was fine up to where it stopped was cut short, not garbage.
+    if not text or (text[:1] in (b"{", b"[") and "truncated" in str(exc)):
+        return TruncatedResponse("response body ends early")
+    return NotJson(f"response is not JSON: {exc}")
+
+
+# msgspec says "Expected `int`, got `str` - at `$.sync_mosaics.upserted[3].images`" or
+# "Object missing required field `name` - at `$...`" (no "at" part at the top level).
+_VALIDATION = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_MISSING = re.compile(r"^Object missing required field `(?P<name>[^`]+)`$")
+
+
+def _invalid(message: str) -> ProtocolError:
+    """The ProtocolError for a msgspec validation message, naming the field as a path."""
+    match = _VALIDATION.match(message)
+    what, path = (match["what"], match["path"] or "") if match else (message, "")
+    path = path.lstrip(".")
+    missing = _MISSING.match(what)
+    if missing:
+        field = f"{path}.{missing['name']}" if path else missing["name"]
+        return MissingField("required field is missing", field=field)
+    return WrongType(what.replace("`", ""), field=path or "data")
 
 
 def graphql_error(errors: Any, *, scrub: str | None = None) -> AuthError | GraphQLError:
@@ -106,130 +123,60 @@ def graphql_error(errors: Any, *, scrub: str | None = None) -> AuthError | Graph
             items = json.loads(json.dumps(items).replace(scrub, "[redacted]"))
     message = message[:300]
     if code in _AUTH_CODES:
-        return AuthError(f"token rejected: {message}", token_rejected=True)
+        return TokenRejected(f"token rejected: {message}")
     if code in _FORBIDDEN_CODES:
-        return AuthError(f"forbidden: {message}", signed_out=False)
+        return Forbidden(f"forbidden: {message}")
     return GraphQLError(items, message=message)
-
-
-# -- the slow walk that names the bad field ------------------------------------------
-
-_PY_TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,),
-    "float": (float, int),
-    "int": (int,),
-    "bool": (bool,),
-    "obj": (dict,),
-    "list": (list,),
-}
-_JSON_NAMES = {str: "string", float: "number", int: "integer", bool: "boolean"}
-_JSON_NAMES.update({dict: "object", list: "array", type(None): "null"})
-
-
-def _type_ok(value: Any, kind: str) -> bool:
-    if kind == "any":
-        return True
-    if value is None:
-        return kind.endswith("?")
-    return type(value) in _PY_TYPES[kind.rstrip("?")]
-
-
-def locate(obj: Any, spec: Spec, where: str) -> ProtocolError | None:
-    """The error naming the first field of `obj` that breaks `spec`, or None if none does."""
-    if type(obj) is not dict:
-        return ProtocolError(f"expected an object, got {_json_name(obj)}", field=where)
-    for path, kind in spec:
-        parent: Any = obj
-        for key in path[:-1]:  # parents come earlier in the spec, so they are checked
-            parent = parent[key]
-            if parent is None:
-                break
-        else:
-            name = f"{where}.{'.'.join(path)}"
-            if path[-1] not in parent:
-                return ProtocolError("required field is missing", field=name, kind="missing")
-            value = parent[path[-1]]
-            if not _type_ok(value, kind):
-                return ProtocolError(
-                    f"expected {kind}, got {_json_name(value)}", field=name, kind="wrong_type"
-                )
-    return None
-
-
-def _json_name(value: Any) -> str:
-    return _JSON_NAMES.get(type(value), type(value).__name__)
-
-
-def _items(raw: list[Any], build: Callable[[Any], T], spec: Spec, where: str) -> tuple[T, ...]:
-    try:
-        return tuple(map(build, raw))
-    except (KeyError, TypeError, Invalid) as exc:
-        failure = exc
-    for index, obj in enumerate(raw):
-        error = locate(obj, spec, f"{where}[{index}]")
-        if error is not None:
-            raise error from None
-    # The builder refused what the spec accepts: a bug here, not a server problem.
-    raise RuntimeError(f"builder and spec disagree on {where}") from failure
-
-
-def _root(data: dict[str, Any], name: str, spec: Spec) -> dict[str, Any]:
-    if name not in data:
-        raise ProtocolError("required field is missing", field=name, kind="missing")
-    error = locate(data[name], spec, name)
-    if error is not None:
-        raise error
-    result: dict[str, Any] = data[name]
-    return result
 
 
 # -- pages ----------------------------------------------------------------------------
 
 
-def _sync_page(
-    data: dict[str, Any], root: str, build: Callable[[Any], T], spec: Spec, response_bytes: int
-) -> SyncPage[T]:
-    result = _root(data, root, PAGE_SPEC)
-    remaining = result["remaining_count"]
-    if remaining < 0:
-        raise ProtocolError("negative count", field=f"{root}.remaining_count")
-    failed = result["failed"]
+def _sync_page(page: SyncPageRecord[Any], response_bytes: int) -> SyncPage[Any]:
     return SyncPage(
-        upserted=_items(result["upserted"], build, spec, f"{root}.upserted"),
-        deleted=_items(result["deleted"], build_deleted, DELETED_SPEC, f"{root}.deleted"),
-        failed=()
-        if not failed
-        else _items(failed, build_sync_error, SYNC_ERROR_SPEC, f"{root}.failed"),
-        remaining_count=remaining,
+        upserted=tuple([item.to_domain() for item in page.upserted]),
+        deleted=tuple([item.to_domain() for item in page.deleted]),
+        failed=tuple([item.to_domain() for item in page.failed or ()]),
+        remaining_count=page.remaining_count,
         response_bytes=response_bytes,
     )
 
 
-def parse_sync_fields(data: dict[str, Any], response_bytes: int = 0) -> SyncPage[Field]:
-    return _sync_page(data, "sync_fields", build_field, FIELD_SPEC, response_bytes)
+def parse_sync_fields(
+    content: bytes, response_bytes: int = 0, *, scrub: str | None = None
+) -> SyncPage[Field]:
+    return _sync_page(decode(content, SyncFieldsData, scrub=scrub).sync_fields, response_bytes)
 
 
-def parse_sync_surveys(data: dict[str, Any], response_bytes: int = 0) -> SyncPage[Survey]:
-    return _sync_page(data, "sync_surveys", build_survey, SURVEY_SPEC, response_bytes)
+def parse_sync_surveys(
+    content: bytes, response_bytes: int = 0, *, scrub: str | None = None
+) -> SyncPage[Survey]:
+    data = decode(content, SyncSurveysData, scrub=scrub)
+    return _sync_page(data.sync_surveys, response_bytes)
 
 
-def parse_sync_mosaics(data: dict[str, Any], response_bytes: int = 0) -> SyncPage[Mosaic]:
-    return _sync_page(data, "sync_mosaics", build_mosaic, MOSAIC_SPEC, response_bytes)
+def parse_sync_mosaics(
+    content: bytes, response_bytes: int = 0, *, scrub: str | None = None
+) -> SyncPage[Mosaic]:
+    data = decode(content, SyncMosaicsData, scrub=scrub)
+    return _sync_page(data.sync_mosaics, response_bytes)
 
 
-def parse_organizations(data: dict[str, Any], response_bytes: int = 0) -> OrganizationPage:
-    result = _root(data, "organizations", ORGANIZATIONS_PAGE_SPEC)
+def parse_organizations(
+    content: bytes, response_bytes: int = 0, *, scrub: str | None = None
+) -> OrganizationPage:
+    result = decode(content, OrganizationsData, scrub=scrub).organizations
     return OrganizationPage(
-        results=_items(
-            result["results"], build_organization, ORGANIZATION_SPEC, "organizations.results"
-        ),
-        total_count=result["total_count"],
-        page=result["page"],
-        page_size=result["page_size"],
+        results=tuple([org.to_domain() for org in result.results]),
+        total_count=result.total_count,
+        page=result.page,
+        page_size=result.page_size,
         response_bytes=response_bytes,
     )
 
 
-def parse_user(data: dict[str, Any]) -> dict[str, str | None]:
-    user = _root(data, "user", USER_SPEC)
-    return {"sentera_id": user["sentera_id"], "email": user["email"]}
+def parse_user(
+    content: bytes, response_bytes: int = 0, *, scrub: str | None = None
+) -> dict[str, str | None]:
+    user = decode(content, UserData, scrub=scrub).user
+    return {"sentera_id": user.sentera_id, "email": user.email}

@@ -1,279 +1,301 @@
-"""What each record's selection looks like, and the fast builders that read it.
+"""What FieldAgent's responses look like, declared once as msgspec Structs.
 
-Two descriptions of the same selection, on purpose. The hand-written `build_*`
-functions read a response dict directly and check types with `type(x) is ...` in one
-pass: a sync page holds up to 2,000 items and its cost is benchmarked against bare
-`json.loads`, so there is no per-field machinery here. The declarative `*_SPEC`
-tables are only walked (by `parse.locate`) after a builder has refused an item, to
-name the offending field. The tests mutate every spec entry to prove the two agree,
-and check the specs against the query documents.
+Each Struct mirrors the selection of a query document (`resources/queries/`), nested
+as the JSON is: decoding a response body straight into them checks every selected
+field's presence and JSON type in one C pass, and a failure names the JSON path
+(`$.sync_mosaics.upserted[12].images.total_count`). `to_domain` flattens a record into
+the `app.domain` record the rest of FieldDesk uses; `from_domain` goes back, so the
+CLI's `ls --json` prints the API's own shape from the same description.
 
-Nullability follows the domain records: `null` is accepted only where a record field
-may be None (`area` included, since the server no longer computes mosaic areas).
+Rules the declarations follow (the tests hold them to the query documents):
+- every selected field is required; `X | None` means the server may send null there,
+  and only where the domain record allows None (`area` included, since the server no
+  longer computes mosaic areas);
+- fields the server adds beyond the selection are ignored (msgspec skips them);
+- enumerated values (mosaic_type, quality, ...) are plain `str`: an unknown value is
+  kept, never rejected;
+- `float` accepts JSON integers; `int` and `bool` are strict (no 1 for true, no 1.5).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any, Generic, TypeVar
+
+import msgspec
 
 from app.domain import Deleted, Field, Mosaic, Organization, Survey, SyncError
 
-Spec = tuple[tuple[tuple[str, ...], str], ...]
-
-# Kinds: a trailing "?" also allows null; "float" accepts JSON integers too.
-_ID = (("sentera_id",), "str")
-_HASH = (("content_hash",), "str")
-
-DELETED_SPEC: Spec = (_ID, _HASH)
-SYNC_ERROR_SPEC: Spec = (
-    (("key",), "str"),
-    (("message",), "str"),
-    (("code",), "str?"),
-    (("reason",), "str?"),
-    (("details",), "any"),
-)
-ORGANIZATION_SPEC: Spec = (
-    _ID,
-    (("name",), "str"),
-    (("organization_type",), "str"),
-    (("parent_organization_id",), "str?"),
-)
-_AREA: Spec = ((("area",), "obj?"), (("area", "value"), "float"), (("area", "unit"), "str"))
-_STAMPS: Spec = ((("created_at",), "str"), (("updated_at",), "str"))
-FIELD_SPEC: Spec = (
-    _ID,
-    _HASH,
-    *_STAMPS,
-    (("name",), "str"),
-    (("latitude",), "float"),
-    (("longitude",), "float"),
-    *_AREA,
-    (("active",), "bool"),
-    (("farm",), "str?"),
-    (("grower",), "str?"),
-    (("time_zone",), "str?"),
-    (("organization",), "obj"),
-    (("organization", "sentera_id"), "str"),
-)
-SURVEY_SPEC: Spec = (
-    _ID,
-    _HASH,
-    *_STAMPS,
-    (("name",), "str"),
-    (("color",), "str"),
-    (("start_time",), "str"),
-    (("end_time",), "str"),
-    (("notes",), "str?"),
-    (("field",), "obj"),
-    (("field", "sentera_id"), "str"),
-)
-MOSAIC_SPEC: Spec = (
-    _ID,
-    _HASH,
-    *_STAMPS,
-    (("created_by",), "obj?"),
-    (("created_by", "sentera_id"), "str"),
-    (("updated_by",), "obj?"),
-    (("updated_by", "sentera_id"), "str"),
-    *_AREA,
-    (("captured_at",), "str"),
-    (("image_status",), "str"),
-    (("images",), "obj"),
-    (("images", "total_count"), "int"),
-    (("is_from_sentera_sensor",), "bool"),
-    (("message",), "str?"),
-    (("mosaic_type",), "str"),
-    (("name",), "str"),
-    (("quality",), "str"),
-    (("released",), "bool"),
-    (("survey",), "obj"),
-    (("survey", "sentera_id"), "str"),
-)
+T = TypeVar("T")
+Count = Annotated[int, msgspec.Meta(ge=0)]
 
 
-class Invalid(Exception):
-    """Raised by a fast builder; the slow spec walk then finds and names the field."""
+class _Record(msgspec.Struct, gc=False):
+    """Records hold only strings, numbers and other records: no cycles to collect."""
 
 
-# -- fast builders: one pass per item ------------------------------------------------
+class Ref(_Record):
+    """A reference to another object, of which only the id is selected."""
+
+    sentera_id: str
 
 
-def _float(value: Any) -> float:
-    if type(value) is int:
-        return float(value)
-    raise Invalid
+class Area(_Record):
+    value: float
+    unit: str
 
 
-def _area(area: Any) -> tuple[float | None, str | None]:
-    if area is None:
-        return None, None
-    value, unit = area["value"], area["unit"]
-    if type(value) is not float:
-        value = _float(value)
-    if type(unit) is not str:
-        raise Invalid
-    return value, unit
+class Images(_Record):
+    total_count: int
 
 
-def build_field(o: Any) -> Field:
-    area_value, area_unit = _area(o["area"])
-    lat, lon = o["latitude"], o["longitude"]
-    if type(lat) is not float:
-        lat = _float(lat)
-    if type(lon) is not float:
-        lon = _float(lon)
-    f = Field(
-        sentera_id=o["sentera_id"],
-        content_hash=o["content_hash"],
-        organization_sentera_id=o["organization"]["sentera_id"],
-        name=o["name"],
-        latitude=lat,
-        longitude=lon,
-        area_value=area_value,
-        area_unit=area_unit,
-        active=o["active"],
-        farm=o["farm"],
-        grower=o["grower"],
-        time_zone=o["time_zone"],
-        created_at=o["created_at"],
-        updated_at=o["updated_at"],
-    )
-    if not (
-        type(f.sentera_id) is str
-        and type(f.content_hash) is str
-        and type(f.organization_sentera_id) is str
-        and type(f.name) is str
-        and type(f.active) is bool
-        and (f.farm is None or type(f.farm) is str)
-        and (f.grower is None or type(f.grower) is str)
-        and (f.time_zone is None or type(f.time_zone) is str)
-        and type(f.created_at) is str
-        and type(f.updated_at) is str
-    ):
-        raise Invalid
-    return f
+def _ref(sentera_id: str | None) -> Ref | None:
+    return None if sentera_id is None else Ref(sentera_id)
 
 
-def build_survey(o: Any) -> Survey:
-    s = Survey(
-        sentera_id=o["sentera_id"],
-        content_hash=o["content_hash"],
-        field_sentera_id=o["field"]["sentera_id"],
-        name=o["name"],
-        color=o["color"],
-        start_time=o["start_time"],
-        end_time=o["end_time"],
-        notes=o["notes"],
-        created_at=o["created_at"],
-        updated_at=o["updated_at"],
-    )
-    if not (
-        type(s.sentera_id) is str
-        and type(s.content_hash) is str
-        and type(s.field_sentera_id) is str
-        and type(s.name) is str
-        and type(s.color) is str
-        and type(s.start_time) is str
-        and type(s.end_time) is str
-        and (s.notes is None or type(s.notes) is str)
-        and type(s.created_at) is str
-        and type(s.updated_at) is str
-    ):
-        raise Invalid
-    return s
+def _area(value: float | None, unit: str | None) -> Area | None:
+    return None if value is None or unit is None else Area(value, unit)
 
 
-def build_mosaic(o: Any) -> Mosaic:
-    area_value, area_unit = _area(o["area"])
-    created_by, updated_by = o["created_by"], o["updated_by"]
-    if created_by is not None:
-        created_by = created_by["sentera_id"]
-        if type(created_by) is not str:
-            raise Invalid
-    if updated_by is not None:
-        updated_by = updated_by["sentera_id"]
-        if type(updated_by) is not str:
-            raise Invalid
-    m = Mosaic(
-        sentera_id=o["sentera_id"],
-        content_hash=o["content_hash"],
-        survey_sentera_id=o["survey"]["sentera_id"],
-        name=o["name"],
-        mosaic_type=o["mosaic_type"],
-        quality=o["quality"],
-        image_status=o["image_status"],
-        area_value=area_value,
-        area_unit=area_unit,
-        captured_at=o["captured_at"],
-        image_count=o["images"]["total_count"],
-        is_from_sentera_sensor=o["is_from_sentera_sensor"],
-        released=o["released"],
-        message=o["message"],
-        created_at=o["created_at"],
-        created_by=created_by,
-        updated_at=o["updated_at"],
-        updated_by=updated_by,
-    )
-    if not (
-        type(m.sentera_id) is str
-        and type(m.content_hash) is str
-        and type(m.survey_sentera_id) is str
-        and type(m.name) is str
-        and type(m.mosaic_type) is str
-        and type(m.quality) is str
-        and type(m.image_status) is str
-        and type(m.captured_at) is str
-        and type(m.image_count) is int
-        and type(m.is_from_sentera_sensor) is bool
-        and type(m.released) is bool
-        and (m.message is None or type(m.message) is str)
-        and type(m.created_at) is str
-        and type(m.updated_at) is str
-    ):
-        raise Invalid
-    return m
+class OrganizationRecord(_Record):
+    sentera_id: str
+    name: str
+    organization_type: str
+    parent_organization_id: str | None
+
+    def to_domain(self) -> Organization:
+        return Organization(
+            self.sentera_id, self.name, self.organization_type, self.parent_organization_id
+        )
+
+    @classmethod
+    def from_domain(cls, o: Organization) -> OrganizationRecord:
+        return cls(o.sentera_id, o.name, o.organization_type, o.parent_organization_id)
 
 
-def build_deleted(o: Any) -> Deleted:
-    d = Deleted(sentera_id=o["sentera_id"], content_hash=o["content_hash"])
-    if not (type(d.sentera_id) is str and type(d.content_hash) is str):
-        raise Invalid
-    return d
+class FieldRecord(_Record):
+    sentera_id: str
+    content_hash: str
+    name: str
+    latitude: float
+    longitude: float
+    area: Area | None
+    active: bool
+    farm: str | None
+    grower: str | None
+    time_zone: str | None
+    organization: Ref
+    created_at: str
+    updated_at: str
+
+    def to_domain(self) -> Field:
+        area = self.area
+        return Field(
+            sentera_id=self.sentera_id,
+            content_hash=self.content_hash,
+            organization_sentera_id=self.organization.sentera_id,
+            name=self.name,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            area_value=None if area is None else area.value,
+            area_unit=None if area is None else area.unit,
+            active=self.active,
+            farm=self.farm,
+            grower=self.grower,
+            time_zone=self.time_zone,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
+
+    @classmethod
+    def from_domain(cls, f: Field) -> FieldRecord:
+        return cls(
+            sentera_id=f.sentera_id,
+            content_hash=f.content_hash,
+            name=f.name,
+            latitude=f.latitude,
+            longitude=f.longitude,
+            area=_area(f.area_value, f.area_unit),
+            active=f.active,
+            farm=f.farm,
+            grower=f.grower,
+            time_zone=f.time_zone,
+            organization=Ref(f.organization_sentera_id),
+            created_at=f.created_at,
+            updated_at=f.updated_at,
+        )
 
 
-def build_sync_error(o: Any) -> SyncError:
-    details = o["details"]
-    e = SyncError(
-        key=o["key"],
-        message=o["message"],
-        code=o["code"],
-        reason=o["reason"],
-        details_json=None if details is None else json.dumps(details, sort_keys=True),
-    )
-    if not (
-        type(e.key) is str
-        and type(e.message) is str
-        and (e.code is None or type(e.code) is str)
-        and (e.reason is None or type(e.reason) is str)
-    ):
-        raise Invalid
-    return e
+class SurveyRecord(_Record):
+    sentera_id: str
+    content_hash: str
+    name: str
+    color: str
+    start_time: str
+    end_time: str
+    notes: str | None
+    field: Ref
+    created_at: str
+    updated_at: str
+
+    def to_domain(self) -> Survey:
+        return Survey(
+            sentera_id=self.sentera_id,
+            content_hash=self.content_hash,
+            field_sentera_id=self.field.sentera_id,
+            name=self.name,
+            color=self.color,
+            start_time=self.start_time,
+            end_time=self.end_time,
+            notes=self.notes,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
+
+    @classmethod
+    def from_domain(cls, s: Survey) -> SurveyRecord:
+        return cls(
+            sentera_id=s.sentera_id,
+            content_hash=s.content_hash,
+            name=s.name,
+            color=s.color,
+            start_time=s.start_time,
+            end_time=s.end_time,
+            notes=s.notes,
+            field=Ref(s.field_sentera_id),
+            created_at=s.created_at,
+            updated_at=s.updated_at,
+        )
 
 
-def build_organization(o: Any) -> Organization:
-    org = Organization(
-        sentera_id=o["sentera_id"],
-        name=o["name"],
-        organization_type=o["organization_type"],
-        parent_organization_id=o["parent_organization_id"],
-    )
-    parent = org.parent_organization_id
-    if not (
-        type(org.sentera_id) is str
-        and type(org.name) is str
-        and type(org.organization_type) is str
-        and (parent is None or type(parent) is str)
-    ):
-        raise Invalid
-    return org
+class MosaicRecord(_Record):
+    sentera_id: str
+    content_hash: str
+    name: str
+    mosaic_type: str
+    quality: str
+    image_status: str
+    area: Area | None
+    captured_at: str
+    images: Images
+    is_from_sentera_sensor: bool
+    released: bool
+    message: str | None
+    created_at: str
+    created_by: Ref | None
+    updated_at: str
+    updated_by: Ref | None
+    survey: Ref
+
+    def to_domain(self) -> Mosaic:
+        area, created_by, updated_by = self.area, self.created_by, self.updated_by
+        return Mosaic(
+            sentera_id=self.sentera_id,
+            content_hash=self.content_hash,
+            survey_sentera_id=self.survey.sentera_id,
+            name=self.name,
+            mosaic_type=self.mosaic_type,
+            quality=self.quality,
+            image_status=self.image_status,
+            area_value=None if area is None else area.value,
+            area_unit=None if area is None else area.unit,
+            captured_at=self.captured_at,
+            image_count=self.images.total_count,
+            is_from_sentera_sensor=self.is_from_sentera_sensor,
+            released=self.released,
+            message=self.message,
+            created_at=self.created_at,
+            created_by=None if created_by is None else created_by.sentera_id,
+            updated_at=self.updated_at,
+            updated_by=None if updated_by is None else updated_by.sentera_id,
+        )
+
+    @classmethod
+    def from_domain(cls, m: Mosaic) -> MosaicRecord:
+        return cls(
+            sentera_id=m.sentera_id,
+            content_hash=m.content_hash,
+            name=m.name,
+            mosaic_type=m.mosaic_type,
+            quality=m.quality,
+            image_status=m.image_status,
+            area=_area(m.area_value, m.area_unit),
+            captured_at=m.captured_at,
+            images=Images(m.image_count),
+            is_from_sentera_sensor=m.is_from_sentera_sensor,
+            released=m.released,
+            message=m.message,
+            created_at=m.created_at,
+            created_by=_ref(m.created_by),
+            updated_at=m.updated_at,
+            updated_by=_ref(m.updated_by),
+            survey=Ref(m.survey_sentera_id),
+        )
+
+
+class DeletedRecord(_Record):
+    sentera_id: str
+    content_hash: str
+
+    def to_domain(self) -> Deleted:
+        return Deleted(self.sentera_id, self.content_hash)
+
+
+class SyncErrorRecord(_Record):
+    key: str
+    message: str
+    code: str | None
+    reason: str | None
+    details: Any  # any JSON value; kept re-serialised, the same text for the same value
+
+    def to_domain(self) -> SyncError:
+        details = self.details
+        return SyncError(
+            key=self.key,
+            message=self.message,
+            code=self.code,
+            reason=self.reason,
+            details_json=None if details is None else json.dumps(details, sort_keys=True),
+        )
+
+
+class SyncPageRecord(_Record, Generic[T]):
+    """One page of any `sync_*` query; `failed` may be null, meaning no failures."""
+
+    remaining_count: Count
+    upserted: list[T]
+    deleted: list[DeletedRecord]
+    failed: list[SyncErrorRecord] | None
+
+
+class OrganizationsPageRecord(_Record):
+    page: int
+    page_size: int
+    total_count: int
+    results: list[OrganizationRecord]
+
+
+class UserRecord(_Record):
+    sentera_id: str
+    email: str | None
+
+
+# The `data` object of each query: the root field named as the document names it.
+class SyncFieldsData(_Record):
+    sync_fields: SyncPageRecord[FieldRecord]
+
+
+class SyncSurveysData(_Record):
+    sync_surveys: SyncPageRecord[SurveyRecord]
+
+
+class SyncMosaicsData(_Record):
+    sync_mosaics: SyncPageRecord[MosaicRecord]
+
+
+class OrganizationsData(_Record):
+    organizations: OrganizationsPageRecord
+
+
+class UserData(_Record):
+    user: UserRecord

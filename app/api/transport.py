@@ -20,14 +20,17 @@ import httpx
 from app import APP_NAME, __version__
 from app.api.errors import (
     ApiError,
-    AuthError,
+    Forbidden,
     InvalidServerUrl,
     NetworkError,
-    ProtocolError,
     RateLimited,
     RequestRejected,
     RequestTimeout,
     ServerError,
+    ServerUnavailable,
+    TLSError,
+    TokenRejected,
+    TruncatedResponse,
 )
 from app.api.parse import graphql_error
 
@@ -113,16 +116,9 @@ def transport_error(exc: httpx.RequestError, what: str) -> ApiError:
     if isinstance(exc, httpx.TimeoutException):
         return RequestTimeout(f"timed out ({detail})")
     if isinstance(exc, httpx.DecodingError):
-        return ProtocolError(f"compressed body is damaged ({detail})", kind="truncated")
+        return TruncatedResponse(f"compressed body is damaged ({detail})")
     if isinstance(exc, httpx.ConnectError) and _caused_by_tls(exc):
-        return NetworkError(
-            f"TLS failure ({detail})",
-            retryable=False,
-            user_message=(
-                "The server's security certificate could not be verified. "
-                "Check the server address, or your network may be intercepting connections."
-            ),
-        )
+        return TLSError(f"TLS failure ({detail})")
     if isinstance(exc, httpx.ConnectError):
         return NetworkError(f"could not connect ({detail})")
     return NetworkError(f"connection lost ({detail})")
@@ -160,9 +156,9 @@ def error_for_status(response: httpx.Response, what: str, *, scrub: str | None =
     status = response.status_code
     detail = f"{what}: HTTP {status}"
     if status == 401:
-        return AuthError(f"token rejected ({detail})", status=401, token_rejected=True)
+        return TokenRejected(f"token rejected ({detail})", status=401)
     if status == 403:
-        return AuthError(f"forbidden ({detail})", status=403, signed_out=False)
+        return Forbidden(f"forbidden ({detail})", status=403)
     if status == 408:
         return RequestTimeout(f"server timed out waiting ({detail})")
     if status == 429:
@@ -170,7 +166,8 @@ def error_for_status(response: httpx.Response, what: str, *, scrub: str | None =
         return RateLimited(f"rate limited ({detail})", retry_after=retry_after)
     if status >= 500:
         retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-        return ServerError(f"server error ({detail})", status=status, retry_after=retry_after)
+        busy = ServerUnavailable if status == 503 else ServerError
+        return busy(f"server error ({detail})", status=status, retry_after=retry_after)
     if status in (400, 422):
         # GraphQL servers answer 400 to documents they cannot run; that is a GraphQL error.
         try:

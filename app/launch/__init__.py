@@ -11,7 +11,7 @@ otherwise go to a console has to land somewhere they (or support) can find it:
   opening a second writer on the same database;
 - `shutdown`: quitting during a sync cancels it and waits, bounded, with a dialog;
 - `desktop_entry`: the Linux application-menu entry and icons under `~/.local/share`;
-- `smoke`: the packaged application's self-test.
+- `first_window`: knowing when the first window has painted (cold-start measurement).
 
 `early`, `logs` and `desktop_entry` import no Qt at module level (they must run when Qt
 is broken or absent); the others are Qt glue like `app.ui`.

@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.api.resources import resource_path
+from app.resources import resource_path
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@
 The data directory holds the user's catalogue, so nobody else on the machine may list or
 read it. Every formatted log line passes through `scrub_secrets`, so a token that slips
 into a message or a traceback never reaches the disk. Qt's own messages are routed into
-logging; a fatal one (no platform plugin) is reported through `early.report_failure`
-instead of Qt's bare abort. No Qt import at module level: this runs before Qt is known
-to work.
+logging; a fatal one (no platform plugin) is reported through the handler the caller
+passes (the app's is `early.report_qt_failure`) instead of Qt's bare abort. No Qt
+import at module level: this runs before Qt is known to work.
 """
 
 from __future__ import annotations
@@ -203,12 +203,13 @@ BENIGN_QT_MESSAGES = (
 FatalHandler = Callable[[str, list[str]], None]
 
 
-def route_qt_messages(on_fatal: FatalHandler | None = None) -> Callable[..., Any] | None:
+def route_qt_messages(on_fatal: FatalHandler) -> Callable[..., Any] | None:
     """Send Qt's messages to the "qt" logger; install before creating the QApplication.
 
     On a fatal message Qt would abort the process with nothing but a line on a stderr
-    the user cannot see. `on_fatal(message, recent_messages)` runs instead (default:
-    `early.report_qt_failure`, which tells the user and exits). Returns the handler it
+    the user cannot see. `on_fatal(message, recent_messages)` runs instead (the app
+    passes `early.report_qt_failure`, which tells the user and exits; `early` imports
+    this module, so it is handed in rather than imported). Returns the handler it
     replaced (None: Qt's default), for whoever wants to put it back.
     """
     from PySide6.QtCore import QtMsgType, qInstallMessageHandler
@@ -230,15 +231,9 @@ def route_qt_messages(on_fatal: FatalHandler | None = None) -> Callable[..., Any
         logger = logging.getLogger("qt" if category == "default" else f"qt.{category}")
         logger.log(level, "%s", message)
         if kind == QtMsgType.QtFatalMsg:
-            (on_fatal or _default_on_fatal)(message, list(recent))
+            on_fatal(message, list(recent))
         else:
             recent.append(message)
 
     previous: Callable[..., Any] | None = qInstallMessageHandler(handler)
     return previous
-
-
-def _default_on_fatal(message: str, recent: list[str]) -> None:
-    from app.launch import early
-
-    early.report_qt_failure(message, recent)

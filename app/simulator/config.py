@@ -66,6 +66,10 @@ class SimulatorConfig:
     imagery_scale: float = 1.0
     # Where generated GeoTIFFs are kept (None: the user cache folder).
     imagery_cache_dir: Path | str | None = None
+    # Serve HTTPS with this certificate chain and key (PEM files); None serves plain HTTP.
+    # Lets tests show how the client meets a certificate it does not trust.
+    tls_certfile: str | None = None
+    tls_keyfile: str | None = None
 
     def __post_init__(self) -> None:
         if self.size not in SIZE_SPECS:

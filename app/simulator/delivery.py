@@ -50,12 +50,13 @@ def replacement(faults: Sequence[Fault]) -> Reply | None:
         if fault.kind is FaultKind.HTTP_STATUS:
             text = _STATUS_TEXT.get(fault.status, fault.message)
             page = f"<html><body><h1>{fault.status} {text}</h1></body></html>"
-            return Reply(fault.status, page.encode(), "text/html")
+            later = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+            return Reply(fault.status, page.encode(), "text/html", later)
         if fault.kind is FaultKind.RATE_LIMIT:
             return json_reply(
                 {"errors": [{"message": "Too many requests, slow down."}]},
                 429,
-                **{"Retry-After": str(fault.retry_after)},
+                **{"Retry-After": str(1 if fault.retry_after is None else fault.retry_after)},
             )
         if fault.kind is FaultKind.NON_JSON:
             page = "<html><body><h1>Service temporarily unavailable</h1></body></html>"

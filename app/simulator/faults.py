@@ -12,8 +12,9 @@ forever). Several faults may fire on one request (e.g. latency plus a 503).
 
 Kinds and their parameters:
 - latency (seconds): answer late.
-- http_status (status 500/502/503, message): an error page instead of the answer.
-- rate_limit (retry_after): HTTP 429 with a Retry-After header.
+- http_status (status 500/502/503, message, retry_after): an error page instead of the
+  answer, with a Retry-After header when `retry_after` is given.
+- rate_limit (retry_after): HTTP 429 with a Retry-After header (1 s unless given).
 - close_connection: send the headers and half the body, then drop the connection.
 - truncated_body: a complete HTTP response whose JSON is cut in half.
 - non_json: HTTP 200 with an HTML page.
@@ -76,7 +77,7 @@ class Fault:
     status: int = 503
     message: str = "Internal server error"
     code: str = "INTERNAL_SERVER_ERROR"
-    retry_after: int = 1
+    retry_after: int | None = None  # rate_limit sends 1 when unset
     field: str = "content_hash"
     invalidate: bool = False
     chunks: int = 10

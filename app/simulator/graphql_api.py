@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from graphql import (
@@ -37,6 +36,7 @@ from graphql import (
 )
 from graphql.language import DocumentNode, FragmentDefinitionNode, ValueNode
 
+from app.resources import resource_path
 from app.simulator.catalogue import UnknownScope
 from app.simulator.config import SimulatorConfig
 from app.simulator.dataset import Dataset
@@ -44,7 +44,7 @@ from app.simulator.files import UrlSigner
 from app.simulator.imagery import ImageryCache
 from app.simulator.scopes import Item, PageOutcome
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "resources" / "schema.graphql"
+SCHEMA_PATH = resource_path("schema.graphql")
 _SCOPE_ARGUMENTS = ("survey_sentera_id", "field_sentera_id", "organization_sentera_id")
 
 

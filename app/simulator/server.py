@@ -77,7 +77,8 @@ class Simulator:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.config.host}:{self.port}"
+        scheme = "https" if self.config.tls_certfile else "http"
+        return f"{scheme}://{self.config.host}:{self.port}"
 
     @property
     def graphql_url(self) -> str:
@@ -140,6 +141,8 @@ class Simulator:
             lifespan="off",
             timeout_graceful_shutdown=2,
             timeout_keep_alive=30,
+            ssl_certfile=self.config.tls_certfile,
+            ssl_keyfile=self.config.tls_keyfile,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(

@@ -20,14 +20,13 @@ from app.store.errors import (
     UnknownScopeError,
 )
 from app.store.paths import DB_FILENAME, default_data_dir, default_database_path
-from app.store.queries import MosaicQuery, MosaicSort, Scope, ScopeKind
+from app.store.queries import MosaicQuery, MosaicSort
 from app.store.snapshots import (
     FieldRow,
     FilterValues,
     LevelCounts,
     MosaicDetail,
     MosaicSnapshot,
-    RunOutcome,
     RunSnapshot,
     ScopeStateSnapshot,
     SurveyRow,
@@ -55,10 +54,7 @@ __all__ = [
     "MosaicSort",
     "NewerDatabaseError",
     "ReadOnlyDatabaseError",
-    "RunOutcome",
     "RunSnapshot",
-    "Scope",
-    "ScopeKind",
     "ScopeStateSnapshot",
     "Store",
     "StoreError",

@@ -15,9 +15,8 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from app.domain import Field, Level, Mosaic, Organization, Survey, SyncError
+from app.domain import Field, Level, Mosaic, Organization, Outcome, Survey, SyncError
 from app.store.models import fields, mosaics, organizations, surveys
-from app.store.snapshots import RunOutcome
 
 # Well below SQLite's bound-variable limit (999 before 3.32).
 CHUNK = 900
@@ -43,7 +42,6 @@ class LevelSpec:
     values_of: Callable[[Any], tuple[Any, ...]]
     parent_of: Callable[[Any], str]
     upsert_sql: str
-    hashes_sql: str
     parent_pk_sql: str
     tracks_viewed: bool
 
@@ -55,7 +53,7 @@ class LevelSpec:
         # completed sync is marked, so a first sync does not flag everything.
         (synced_before,) = cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM sync_runs WHERE outcome = ?)",
-            (RunOutcome.COMPLETE.value,),
+            (Outcome.COMPLETE.value,),
         ).fetchone()
         return (parent_pk, now, None if synced_before else now)
 
@@ -82,10 +80,6 @@ def _spec(
         upsert_sql=(
             f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({_marks(len(columns))}) "
             f"ON CONFLICT (sentera_id) DO UPDATE SET {updates}"
-        ),
-        hashes_sql=(
-            f"SELECT sentera_id, content_hash FROM {name} WHERE {parent_column} = "
-            f"(SELECT id FROM {parent.name} WHERE sentera_id = ?)"
         ),
         parent_pk_sql=f"SELECT id FROM {parent.name} WHERE sentera_id = ?",
         tracks_viewed=tracks_viewed,

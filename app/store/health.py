@@ -33,7 +33,7 @@ from app.store.errors import (
     StoreError,
     translate_sqlite_error,
 )
-from app.store.models import Base
+from app.store.models import metadata
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def missing_schema(connection: sqlite3.Connection) -> str:
     if "alembic_version" not in present:
         return ""  # a fresh file: the migration creates everything
     problems: list[str] = []
-    for name, table in Base.metadata.tables.items():
+    for name, table in metadata.tables.items():
         if name in _INTERNAL:
             continue
         if name not in present:

@@ -11,17 +11,17 @@ organization_type) are plain TEXT so an unknown value is kept, not rejected. Tim
 the server sends are stored as it sent them (ISO-8601 text); timestamps FieldDesk makes
 itself (`first_seen_at`, bookkeeping) are ISO-8601 UTC text from `utc_now_text()`.
 
-The store never uses the ORM unit of work: these classes only declare tables, and
-queries run through SQLAlchemy Core (or the raw driver on the hot path).
+The store uses no ORM: these are SQLAlchemy Core tables, and queries run through
+Core with named rows (or the raw driver on the sync's write path).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import cast
 
 from sqlalchemy import (
     Boolean,
+    Column,
     Float,
     ForeignKey,
     Index,
@@ -32,7 +32,6 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def utc_now_text() -> str:
@@ -40,168 +39,164 @@ def utc_now_text() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-class Base(DeclarativeBase):
-    # Named constraints, so later migrations (which rebuild tables on SQLite) can name them.
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
+# Named constraints, so later migrations (which rebuild tables on SQLite) can name them.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 
-class OrganizationModel(Base):
-    __tablename__ = "organizations"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sentera_id: Mapped[str] = mapped_column(String, unique=True)
-    name: Mapped[str] = mapped_column(String(collation="NOCASE"))
-    organization_type: Mapped[str] = mapped_column(String)
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sentera_id", String, unique=True, nullable=False),
+    Column("name", String(collation="NOCASE"), nullable=False),
+    Column("organization_type", String, nullable=False),
     # The server's id of the parent; not a foreign key because the parent may be an
     # organization this account cannot see.
-    parent_organization_id: Mapped[str | None] = mapped_column(String)
-    first_seen_at: Mapped[str] = mapped_column(String)
+    Column("parent_organization_id", String, nullable=True),
+    Column("first_seen_at", String, nullable=False),
+)
 
 
-class FieldModel(Base):
-    __tablename__ = "fields"
-    __table_args__ = (Index("ix_fields_organization_name", "organization_id", "name"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sentera_id: Mapped[str] = mapped_column(String, unique=True)
-    content_hash: Mapped[str] = mapped_column(String)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(collation="NOCASE"))
-    latitude: Mapped[float] = mapped_column(Float)
-    longitude: Mapped[float] = mapped_column(Float)
-    area_value: Mapped[float | None] = mapped_column(Float)
-    area_unit: Mapped[str | None] = mapped_column(String)
-    active: Mapped[bool] = mapped_column(Boolean)
-    farm: Mapped[str | None] = mapped_column(String)
-    grower: Mapped[str | None] = mapped_column(String)
-    time_zone: Mapped[str | None] = mapped_column(String)
-    created_at: Mapped[str] = mapped_column(String)
-    updated_at: Mapped[str] = mapped_column(String)
-    first_seen_at: Mapped[str] = mapped_column(String)
-
-
-class SurveyModel(Base):
-    __tablename__ = "surveys"
-    __table_args__ = (Index("ix_surveys_field_start", "field_id", "start_time"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sentera_id: Mapped[str] = mapped_column(String, unique=True)
-    content_hash: Mapped[str] = mapped_column(String)
-    field_id: Mapped[int] = mapped_column(ForeignKey("fields.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(collation="NOCASE"))
-    color: Mapped[str] = mapped_column(String)
-    start_time: Mapped[str] = mapped_column(String)
-    end_time: Mapped[str] = mapped_column(String)
-    notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[str] = mapped_column(String)
-    updated_at: Mapped[str] = mapped_column(String)
-    first_seen_at: Mapped[str] = mapped_column(String)
+fields = Table(
+    "fields",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sentera_id", String, unique=True, nullable=False),
+    Column("content_hash", String, nullable=False),
+    Column(
+        "organization_id",
+        Integer,
+        ForeignKey("organizations.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", String(collation="NOCASE"), nullable=False),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("area_value", Float, nullable=True),
+    Column("area_unit", String, nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("farm", String, nullable=True),
+    Column("grower", String, nullable=True),
+    Column("time_zone", String, nullable=True),
+    Column("created_at", String, nullable=False),
+    Column("updated_at", String, nullable=False),
+    Column("first_seen_at", String, nullable=False),
+    Index("ix_fields_organization_name", "organization_id", "name"),
+)
 
 
-class MosaicModel(Base):
-    __tablename__ = "mosaics"
-    __table_args__ = (
-        # One index per sortable column the mosaic list offers cheaply within a survey;
-        # each also serves "children of a survey" and the cascade on survey delete.
-        Index("ix_mosaics_survey_captured", "survey_id", "captured_at"),
-        Index("ix_mosaics_survey_name", "survey_id", "name"),
-        Index("ix_mosaics_survey_updated", "survey_id", "updated_at"),
-        # Covering, in the default sort's order: "All mosaics" reads ids without sorting.
-        Index("ix_mosaics_captured_order", "captured_at", "id", "sentera_id"),
-        # Small: only unviewed rows, so "new" counts per survey stay cheap.
-        Index(
-            "ix_mosaics_survey_unviewed",
-            "survey_id",
-            sqlite_where=text("viewed_at IS NULL"),
-        ),
-    )
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sentera_id", String, unique=True, nullable=False),
+    Column("content_hash", String, nullable=False),
+    Column("field_id", Integer, ForeignKey("fields.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(collation="NOCASE"), nullable=False),
+    Column("color", String, nullable=False),
+    Column("start_time", String, nullable=False),
+    Column("end_time", String, nullable=False),
+    Column("notes", Text, nullable=True),
+    Column("created_at", String, nullable=False),
+    Column("updated_at", String, nullable=False),
+    Column("first_seen_at", String, nullable=False),
+    Index("ix_surveys_field_start", "field_id", "start_time"),
+)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sentera_id: Mapped[str] = mapped_column(String, unique=True)
-    content_hash: Mapped[str] = mapped_column(String)
-    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(collation="NOCASE"))
-    mosaic_type: Mapped[str] = mapped_column(String)
-    quality: Mapped[str] = mapped_column(String)
-    image_status: Mapped[str] = mapped_column(String)
-    area_value: Mapped[float | None] = mapped_column(Float)
-    area_unit: Mapped[str | None] = mapped_column(String)
-    captured_at: Mapped[str] = mapped_column(String)
-    image_count: Mapped[int] = mapped_column(Integer)
-    is_from_sentera_sensor: Mapped[bool] = mapped_column(Boolean)
-    released: Mapped[bool] = mapped_column(Boolean)
-    message: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[str] = mapped_column(String)
-    created_by: Mapped[str | None] = mapped_column(String)
-    updated_at: Mapped[str] = mapped_column(String)
-    updated_by: Mapped[str | None] = mapped_column(String)
-    first_seen_at: Mapped[str] = mapped_column(String)
+
+mosaics = Table(
+    "mosaics",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sentera_id", String, unique=True, nullable=False),
+    Column("content_hash", String, nullable=False),
+    Column("survey_id", Integer, ForeignKey("surveys.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(collation="NOCASE"), nullable=False),
+    Column("mosaic_type", String, nullable=False),
+    Column("quality", String, nullable=False),
+    Column("image_status", String, nullable=False),
+    Column("area_value", Float, nullable=True),
+    Column("area_unit", String, nullable=True),
+    Column("captured_at", String, nullable=False),
+    Column("image_count", Integer, nullable=False),
+    Column("is_from_sentera_sensor", Boolean, nullable=False),
+    Column("released", Boolean, nullable=False),
+    Column("message", Text, nullable=True),
+    Column("created_at", String, nullable=False),
+    Column("created_by", String, nullable=True),
+    Column("updated_at", String, nullable=False),
+    Column("updated_by", String, nullable=True),
+    Column("first_seen_at", String, nullable=False),
     # NULL until the user has looked at the mosaic: the UI marks it "new" until then.
-    viewed_at: Mapped[str | None] = mapped_column(String)
+    Column("viewed_at", String, nullable=True),
+    # One index per sortable column the mosaic list offers cheaply within a survey;
+    # each also serves "children of a survey" and the cascade on survey delete.
+    Index("ix_mosaics_survey_captured", "survey_id", "captured_at"),
+    Index("ix_mosaics_survey_name", "survey_id", "name"),
+    Index("ix_mosaics_survey_updated", "survey_id", "updated_at"),
+    # Covering, in the default sort's order: "All mosaics" reads ids without sorting.
+    Index("ix_mosaics_captured_order", "captured_at", "id", "sentera_id"),
+    # Small: only unviewed rows, so "new" counts per survey stay cheap.
+    Index(
+        "ix_mosaics_survey_unviewed",
+        "survey_id",
+        sqlite_where=text("viewed_at IS NULL"),
+    ),
+)
 
 
-class ScopeStateModel(Base):
-    """Per scope: the level synced (fields/surveys/mosaics) and its parent's sentera_id.
-
-    The organization list is the scope (`organizations`, "").
-    """
-
-    __tablename__ = "scope_state"
-
-    level: Mapped[str] = mapped_column(String, primary_key=True)
-    scope_id: Mapped[str] = mapped_column(String, primary_key=True)
-    last_full_sync_at: Mapped[str | None] = mapped_column(String)
-    last_attempt_at: Mapped[str | None] = mapped_column(String)
-    last_run_complete: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
-    last_error: Mapped[str | None] = mapped_column(Text)
-    last_run_id: Mapped[int | None] = mapped_column(Integer)
+# Per scope: the level synced (fields/surveys/mosaics) and its parent's sentera_id.
+# The organization list is the scope (`organizations`, "").
+scope_state = Table(
+    "scope_state",
+    metadata,
+    Column("level", String, primary_key=True),
+    Column("scope_id", String, primary_key=True),
+    Column("last_full_sync_at", String, nullable=True),
+    Column("last_attempt_at", String, nullable=True),
+    Column("last_run_complete", Boolean, server_default=text("0"), nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("last_run_id", Integer, nullable=True),
+)
 
 
-class SyncErrorModel(Base):
-    __tablename__ = "sync_errors"
-    __table_args__ = (Index("ix_sync_errors_scope", "level", "scope_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    level: Mapped[str] = mapped_column(String)
-    scope_id: Mapped[str] = mapped_column(String)
-    run_id: Mapped[int | None] = mapped_column(Integer)
-    key: Mapped[str] = mapped_column(String)
-    code: Mapped[str | None] = mapped_column(String)
-    message: Mapped[str] = mapped_column(Text)
-    reason: Mapped[str | None] = mapped_column(Text)
-    details_json: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[str] = mapped_column(String)
-
-
-class SyncRunModel(Base):
-    __tablename__ = "sync_runs"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    scope_kind: Mapped[str] = mapped_column(String)
-    scope_id: Mapped[str | None] = mapped_column(String)
-    started_at: Mapped[str] = mapped_column(String)
-    finished_at: Mapped[str | None] = mapped_column(String)
-    outcome: Mapped[str] = mapped_column(String)
-    upserted: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    deleted: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    failed: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    requests: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    bytes: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    message: Mapped[str | None] = mapped_column(Text)
+sync_errors = Table(
+    "sync_errors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("level", String, nullable=False),
+    Column("scope_id", String, nullable=False),
+    Column("run_id", Integer, nullable=True),
+    Column("key", String, nullable=False),
+    Column("code", String, nullable=True),
+    Column("message", Text, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("details_json", Text, nullable=True),
+    Column("recorded_at", String, nullable=False),
+    Index("ix_sync_errors_scope", "level", "scope_id"),
+)
 
 
-# Core handles on the tables, for the queries (declarative types them as FromClause).
-organizations = cast(Table, OrganizationModel.__table__)
-fields = cast(Table, FieldModel.__table__)
-surveys = cast(Table, SurveyModel.__table__)
-mosaics = cast(Table, MosaicModel.__table__)
-scope_state = cast(Table, ScopeStateModel.__table__)
-sync_errors = cast(Table, SyncErrorModel.__table__)
-sync_runs = cast(Table, SyncRunModel.__table__)
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scope_kind", String, nullable=False),
+    Column("scope_id", String, nullable=True),
+    Column("started_at", String, nullable=False),
+    Column("finished_at", String, nullable=True),
+    Column("outcome", String, nullable=False),
+    Column("upserted", Integer, server_default=text("0"), nullable=False),
+    Column("deleted", Integer, server_default=text("0"), nullable=False),
+    Column("failed", Integer, server_default=text("0"), nullable=False),
+    Column("requests", Integer, server_default=text("0"), nullable=False),
+    Column("bytes", Integer, server_default=text("0"), nullable=False),
+    Column("message", Text, nullable=True),
+)

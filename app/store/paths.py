@@ -1,4 +1,5 @@
-"""Where FieldDesk keeps its database by default."""
+"""Where FieldDesk keeps its database by default: the one answer the store, the window
+and the command line all use."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ def default_data_dir() -> Path:
     if override:
         return Path(override).expanduser()
     return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+def demo_data_dir() -> Path:
+    """The demo's own folder, so demo and real data never mix."""
+    return platformdirs.user_data_path(f"{APP_NAME}-demo", appauthor=False)
 
 
 def default_database_path() -> Path:

@@ -13,22 +13,8 @@ from enum import StrEnum
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 
+from app.domain import Scope, ScopeKind
 from app.store.models import fields, mosaics, organizations, surveys
-
-
-class ScopeKind(StrEnum):
-    """What a sync run or a mosaic query covers (None/ALL: everything stored)."""
-
-    ALL = "all"
-    ORGANIZATION = "organization"
-    FIELD = "field"
-    SURVEY = "survey"
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    kind: ScopeKind
-    sentera_id: str
 
 
 class MosaicSort(StrEnum):

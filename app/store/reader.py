@@ -3,28 +3,38 @@
 Everything returned is a frozen record (`app.domain` or `app.store.snapshots`), so
 nothing tied to a connection or an ORM session crosses threads. In WAL mode these reads
 never wait for the sync writer and always see whole committed pages.
+
+Queries are SQLAlchemy Core; each selected column is labelled with the name of the
+record field it fills, and rows are read by those names, never by position.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, Row, Select, and_, func, literal, select, true
 
-from app.domain import Field, Level, Organization, Survey
-from app.store.catalogue import chunks
+from app.domain import Field, Level, Organization, Outcome, Scope, Survey
+from app.store.catalogue import SPECS, chunks
 from app.store.engine import driver_connection, read_connection
-from app.store.models import mosaics
-from app.store.queries import MosaicQuery, Scope, mosaic_ids_statement, survey_ids_in_scope
+from app.store.models import (
+    fields,
+    mosaics,
+    organizations,
+    scope_state,
+    surveys,
+    sync_errors,
+    sync_runs,
+)
+from app.store.queries import MosaicQuery, mosaic_ids_statement, survey_ids_in_scope
 from app.store.snapshots import (
     FieldRow,
     FilterValues,
     LevelCounts,
     MosaicDetail,
     MosaicSnapshot,
-    RunOutcome,
     RunSnapshot,
     ScopeStateSnapshot,
     SurveyRow,
@@ -35,141 +45,248 @@ from app.store.snapshots import (
     parse_time,
 )
 
-_MOSAIC_COLUMNS = (
-    "m.sentera_id, m.content_hash, s.sentera_id, m.name, m.mosaic_type, m.quality, "
-    "m.image_status, m.area_value, m.area_unit, m.captured_at, m.image_count, "
-    "m.is_from_sentera_sensor, m.released, m.message, m.created_at, m.created_by, "
-    "m.updated_at, m.updated_by, m.first_seen_at, m.viewed_at IS NULL"
+m, s, f, o = mosaics, surveys, fields, organizations
+
+# A mosaic's columns under MosaicSnapshot's field names (FROM mosaics JOIN surveys).
+_MOSAIC_COLUMNS: tuple[ColumnElement[Any], ...] = (
+    m.c.sentera_id,
+    m.c.content_hash,
+    s.c.sentera_id.label("survey_sentera_id"),
+    m.c.name,
+    m.c.mosaic_type,
+    m.c.quality,
+    m.c.image_status,
+    m.c.area_value,
+    m.c.area_unit,
+    m.c.captured_at,
+    m.c.image_count,
+    m.c.is_from_sentera_sensor,
+    m.c.released,
+    m.c.message,
+    m.c.created_at,
+    m.c.created_by,
+    m.c.updated_at,
+    m.c.updated_by,
+    m.c.first_seen_at,
+    m.c.viewed_at.is_(None).label("is_new"),
 )
-_MOSAIC_FROM = "FROM mosaics m JOIN surveys s ON s.id = m.survey_id"
-# The state of a scope's last sync, joined as `st`, and its stored failed entries.
-_STATE = "st.last_run_complete, st.last_attempt_at, st.last_full_sync_at"
-_ERRORS = "(SELECT count(*) FROM sync_errors e WHERE e.level = {level} AND e.scope_id = {id})"
+_MOSAIC_FIELDS = [column.name for column in _MOSAIC_COLUMNS]
 
 
-def _convert(row: Sequence[Any], converters: dict[int, Callable[[Any], Any]]) -> list[Any]:
-    values = list(row)
-    for index, convert in converters.items():
-        values[index] = convert(values[index])
-    return values
+def _mosaic(row: Row[Any]) -> MosaicSnapshot:
+    values = {name: getattr(row, name) for name in _MOSAIC_FIELDS}
+    values["first_seen_at"] = datetime.fromisoformat(row.first_seen_at)
+    values["is_new"] = bool(row.is_new)
+    return MosaicSnapshot(**values)
 
 
-def _scope_or_none(value: str) -> str | None:
-    return value or None  # the organization list is stored as scope ""
+def _count(table: Any, *where: ColumnElement[bool]) -> Any:
+    return select(func.count()).select_from(table).where(*where).scalar_subquery()
 
 
-_MOSAIC_CONVERTERS: dict[int, Callable[[Any], Any]] = {
-    11: bool,
-    12: bool,
-    18: datetime.fromisoformat,
-    19: bool,
-}
+def _state_columns(level: Level, child: Any) -> tuple[Any, ...]:
+    """The last sync of the scope `child` heads (joined as scope_state) and its errors."""
+    errors = _count(
+        sync_errors,
+        sync_errors.c.level == level.value,
+        sync_errors.c.scope_id == child.c.sentera_id,
+    )
+    return (
+        scope_state.c.last_run_complete,
+        scope_state.c.last_attempt_at,
+        scope_state.c.last_full_sync_at,
+        errors.label("error_count"),
+    )
 
 
-def _mosaic(row: Sequence[Any]) -> MosaicSnapshot:
-    return MosaicSnapshot(*_convert(row, _MOSAIC_CONVERTERS))
+def _state_join(level: Level, child: Any) -> ColumnElement[bool]:
+    return and_(scope_state.c.level == level.value, scope_state.c.scope_id == child.c.sentera_id)
 
 
-def _sync_state(complete: int | None, attempted: str | None, errors: int) -> SyncState:
-    if attempted is None:
+def _sync_state(row: Row[Any]) -> SyncState:
+    if row.last_attempt_at is None:
         return SyncState.NEVER
-    if not complete:
+    if not row.last_run_complete:
         return SyncState.PARTIAL
-    return SyncState.WITH_ERRORS if errors else SyncState.SYNCED
+    return SyncState.WITH_ERRORS if row.error_count else SyncState.SYNCED
 
 
-def _state(row: Sequence[Any]) -> list[Any]:
-    """[sync state, last full sync] from a tree row ending in `_STATE` and `_ERRORS`."""
-    return [_sync_state(row[7], row[8], row[10]), parse_time(row[9])]
+def _parent(sentera_id: str | None, column: Any) -> ColumnElement[bool]:
+    """No filter for None, else `column == sentera_id`."""
+    return true() if sentera_id is None else column == sentera_id
 
 
 class StoreReader:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def _fetch(self, sql: str, parameters: Sequence[Any] = ()) -> list[Any]:
+    def _rows(self, statement: Select[Any]) -> Sequence[Row[Any]]:
         with read_connection(self._engine) as connection:
-            return driver_connection(connection).execute(sql, parameters).fetchall()
+            return connection.execute(statement).all()
+
+    def local_hashes(self, level: Level, scope_id: str | None) -> dict[str, str]:
+        """sentera_id → content_hash of what is stored for the scope (empty if unknown).
+
+        Organizations carry no content hash; their ids map to "".
+        """
+        if level is Level.ORGANIZATIONS:
+            rows = self._rows(select(o.c.sentera_id, literal("").label("content_hash")))
+        else:
+            spec = SPECS[level]
+            child, parent = spec.table, spec.parent
+            rows = self._rows(
+                select(child.c.sentera_id, child.c.content_hash)
+                .join(parent, parent.c.id == child.c[spec.parent_column])
+                .where(parent.c.sentera_id == scope_id)
+            )
+        return {row.sentera_id: row.content_hash for row in rows}
 
     def organizations(self) -> list[Organization]:
-        rows = self._fetch(
-            "SELECT sentera_id, name, organization_type, parent_organization_id "
-            "FROM organizations ORDER BY name, id"
-        )
-        return [Organization(*row) for row in rows]
+        rows = self._rows(
+            select(o.c.sentera_id, o.c.name, o.c.organization_type, o.c.parent_organization_id)
+            .order_by(o.c.name, o.c.id)
+        )  # fmt: skip
+        return [Organization(**row._mapping) for row in rows]
 
     def fields(self, organization_id: str | None = None) -> list[Field]:
-        rows = self._fetch(
-            "SELECT f.sentera_id, f.content_hash, o.sentera_id, f.name, f.latitude, f.longitude, "
-            "f.area_value, f.area_unit, f.active, f.farm, f.grower, f.time_zone, f.created_at, "
-            "f.updated_at FROM fields f JOIN organizations o ON o.id = f.organization_id "
-            "WHERE ?1 IS NULL OR o.sentera_id = ?1 ORDER BY f.name, f.id",
-            (organization_id,),
+        rows = self._rows(
+            select(
+                f.c.sentera_id,
+                f.c.content_hash,
+                o.c.sentera_id.label("organization_sentera_id"),
+                f.c.name,
+                f.c.latitude,
+                f.c.longitude,
+                f.c.area_value,
+                f.c.area_unit,
+                f.c.active,
+                f.c.farm,
+                f.c.grower,
+                f.c.time_zone,
+                f.c.created_at,
+                f.c.updated_at,
+            )
+            .join(o, o.c.id == f.c.organization_id)
+            .where(_parent(organization_id, o.c.sentera_id))
+            .order_by(f.c.name, f.c.id)
         )
-        return [Field(*_convert(row, {8: bool})) for row in rows]
+        return [Field(**row._mapping) for row in rows]
 
     def surveys(self, field_id: str | None = None) -> list[Survey]:
-        rows = self._fetch(
-            "SELECT s.sentera_id, s.content_hash, f.sentera_id, s.name, s.color, s.start_time, "
-            "s.end_time, s.notes, s.created_at, s.updated_at "
-            "FROM surveys s JOIN fields f ON f.id = s.field_id "
-            "WHERE ?1 IS NULL OR f.sentera_id = ?1 ORDER BY s.start_time DESC, s.id",
-            (field_id,),
+        rows = self._rows(
+            select(
+                s.c.sentera_id,
+                s.c.content_hash,
+                f.c.sentera_id.label("field_sentera_id"),
+                s.c.name,
+                s.c.color,
+                s.c.start_time,
+                s.c.end_time,
+                s.c.notes,
+                s.c.created_at,
+                s.c.updated_at,
+            )
+            .join(f, f.c.id == s.c.field_id)
+            .where(_parent(field_id, f.c.sentera_id))
+            .order_by(s.c.start_time.desc(), s.c.id)
         )
-        return [Survey(*row) for row in rows]
+        return [Survey(**row._mapping) for row in rows]
 
     def field_rows(self, organization_id: str | None = None) -> list[FieldRow]:
         """Fields for the tree: survey counts and the state of their survey lists."""
-        errors = _ERRORS.format(level="'surveys'", id="f.sentera_id")
-        rows = self._fetch(
-            "SELECT f.sentera_id, o.sentera_id, f.name, f.farm, f.grower, f.active, "
-            f"(SELECT count(*) FROM surveys s WHERE s.field_id = f.id), {_STATE}, {errors} "
-            "FROM fields f JOIN organizations o ON o.id = f.organization_id "
-            "LEFT JOIN scope_state st ON st.level = 'surveys' AND st.scope_id = f.sentera_id "
-            "WHERE ?1 IS NULL OR o.sentera_id = ?1 ORDER BY f.name, f.id",
-            (organization_id,),
+        rows = self._rows(
+            select(
+                f.c.sentera_id,
+                o.c.sentera_id.label("organization_sentera_id"),
+                f.c.name,
+                f.c.farm,
+                f.c.grower,
+                f.c.active,
+                _count(s, s.c.field_id == f.c.id).label("survey_count"),
+                *_state_columns(Level.SURVEYS, f),
+            )
+            .join(o, o.c.id == f.c.organization_id)
+            .outerjoin(scope_state, _state_join(Level.SURVEYS, f))
+            .where(_parent(organization_id, o.c.sentera_id))
+            .order_by(f.c.name, f.c.id)
         )
         return [
-            FieldRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], _state(r)[0]) for r in rows
+            FieldRow(
+                sentera_id=r.sentera_id,
+                organization_sentera_id=r.organization_sentera_id,
+                name=r.name,
+                farm=r.farm,
+                grower=r.grower,
+                active=bool(r.active),
+                survey_count=r.survey_count,
+                sync_state=_sync_state(r),
+            )
+            for r in rows
         ]
 
     def survey_rows(self, field_id: str | None = None) -> list[SurveyRow]:
         """Surveys for the tree: mosaic counts ("new" too) and the state of their mosaics."""
-        errors = _ERRORS.format(level="'mosaics'", id="s.sentera_id")
-        rows = self._fetch(
-            "SELECT s.sentera_id, f.sentera_id, s.name, s.start_time, s.end_time, "
-            "(SELECT count(*) FROM mosaics m WHERE m.survey_id = s.id), "
-            "(SELECT count(*) FROM mosaics m WHERE m.survey_id = s.id AND m.viewed_at IS NULL), "
-            f"{_STATE}, {errors} FROM surveys s JOIN fields f ON f.id = s.field_id "
-            "LEFT JOIN scope_state st ON st.level = 'mosaics' AND st.scope_id = s.sentera_id "
-            "WHERE ?1 IS NULL OR f.sentera_id = ?1 ORDER BY s.start_time DESC, s.id",
-            (field_id,),
+        rows = self._rows(
+            select(
+                s.c.sentera_id,
+                f.c.sentera_id.label("field_sentera_id"),
+                s.c.name,
+                s.c.start_time,
+                s.c.end_time,
+                _count(m, m.c.survey_id == s.c.id).label("mosaic_count"),
+                _count(m, m.c.survey_id == s.c.id, m.c.viewed_at.is_(None)).label("new_count"),
+                *_state_columns(Level.MOSAICS, s),
+            )
+            .join(f, f.c.id == s.c.field_id)
+            .outerjoin(scope_state, _state_join(Level.MOSAICS, s))
+            .where(_parent(field_id, f.c.sentera_id))
+            .order_by(s.c.start_time.desc(), s.c.id)
         )
-        return [SurveyRow(*r[:7], *_state(r)) for r in rows]
+        return [
+            SurveyRow(
+                sentera_id=r.sentera_id,
+                field_sentera_id=r.field_sentera_id,
+                name=r.name,
+                start_time=r.start_time,
+                end_time=r.end_time,
+                mosaic_count=r.mosaic_count,
+                new_mosaic_count=r.new_count,
+                sync_state=_sync_state(r),
+                last_full_sync_at=parse_time(r.last_full_sync_at),
+            )
+            for r in rows
+        ]
 
     def tree_counts(self) -> TreeCounts:
-        per_field = self._fetch(
-            "SELECT f.sentera_id, count(s.id) FROM fields f "
-            "LEFT JOIN surveys s ON s.field_id = f.id GROUP BY f.id"
+        per_field = self._rows(
+            select(f.c.sentera_id, func.count(s.c.id).label("surveys"))
+            .outerjoin(s, s.c.field_id == f.c.id)
+            .group_by(f.c.id)
         )
-        per_survey = self._fetch(
-            "SELECT s.sentera_id, (SELECT count(*) FROM mosaics m WHERE m.survey_id = s.id), "
-            "(SELECT count(*) FROM mosaics m WHERE m.survey_id = s.id AND m.viewed_at IS NULL) "
-            "FROM surveys s"
+        per_survey = self._rows(
+            select(
+                s.c.sentera_id,
+                _count(m, m.c.survey_id == s.c.id).label("mosaics"),
+                _count(m, m.c.survey_id == s.c.id, m.c.viewed_at.is_(None)).label("new"),
+            )
         )
         return TreeCounts(
-            surveys_per_field=dict(per_field),
-            mosaics_per_survey={row[0]: row[1] for row in per_survey},
-            new_mosaics_per_survey={row[0]: row[2] for row in per_survey},
+            surveys_per_field={row.sentera_id: row.surveys for row in per_field},
+            mosaics_per_survey={row.sentera_id: row.mosaics for row in per_survey},
+            new_mosaics_per_survey={row.sentera_id: row.new for row in per_survey},
         )
 
     def counts(self) -> LevelCounts:
-        (row,) = self._fetch(
-            "SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM fields), "
-            "(SELECT count(*) FROM surveys), (SELECT count(*) FROM mosaics), "
-            "(SELECT count(*) FROM mosaics WHERE viewed_at IS NULL)"
+        (row,) = self._rows(
+            select(
+                _count(o).label("organizations"),
+                _count(f).label("fields"),
+                _count(s).label("surveys"),
+                _count(m).label("mosaics"),
+                _count(m, m.c.viewed_at.is_(None)).label("new_mosaics"),
+            )
         )
-        return LevelCounts(*row)
+        return LevelCounts(**row._mapping)
 
     def mosaic_ids(self, query: MosaicQuery) -> list[str]:
         """sentera_ids matching `query`, in its order; rows load later via `mosaics_by_id`."""
@@ -177,7 +294,10 @@ class StoreReader:
             dialect=self._engine.dialect, compile_kwargs={"render_postcompile": True}
         )
         parameters = [compiled.params[name] for name in compiled.positiontup or ()]
-        # Straight from the driver: a million ids is a third faster without Result rows.
+        # The one read that stays on the driver: opening "All mosaics" on a million rows
+        # takes 1.6x as long through Core's Result (3.6 s against 2.2 s, measured on a
+        # synthetic million). The statement is still built with Core; only its single
+        # column is fetched raw.
         with read_connection(self._engine) as connection:
             cursor = driver_connection(connection).execute(compiled.string, parameters)
             return [row[0] for row in cursor]
@@ -185,47 +305,63 @@ class StoreReader:
     def mosaics_by_id(self, ids: Sequence[str]) -> list[MosaicSnapshot]:
         """The stored mosaics among `ids`, in the order given (missing ids are skipped)."""
         found: dict[str, MosaicSnapshot] = {}
+        base = select(*_MOSAIC_COLUMNS).join(s, s.c.id == m.c.survey_id)
         with read_connection(self._engine) as connection:
-            cursor = driver_connection(connection).cursor()
             for chunk in chunks(ids):
-                marks = ",".join("?" * len(chunk))
-                sql = f"SELECT {_MOSAIC_COLUMNS} {_MOSAIC_FROM} WHERE m.sentera_id IN ({marks})"
-                for row in cursor.execute(sql, chunk):
-                    found[row[0]] = _mosaic(row)
+                for row in connection.execute(base.where(m.c.sentera_id.in_(chunk))):
+                    found[row.sentera_id] = _mosaic(row)
         return [found[i] for i in ids if i in found]
 
     def mosaic(self, sentera_id: str) -> MosaicDetail | None:
-        rows = self._fetch(
-            f"SELECT {_MOSAIC_COLUMNS}, s.name, f.sentera_id, f.name, o.sentera_id, o.name "
-            f"{_MOSAIC_FROM} JOIN fields f ON f.id = s.field_id "
-            "JOIN organizations o ON o.id = f.organization_id WHERE m.sentera_id = ?",
-            (sentera_id,),
+        rows = self._rows(
+            select(
+                *_MOSAIC_COLUMNS,
+                s.c.name.label("survey_name"),
+                f.c.sentera_id.label("field_sentera_id"),
+                f.c.name.label("field_name"),
+                o.c.sentera_id.label("organization_sentera_id"),
+                o.c.name.label("organization_name"),
+            )
+            .join(s, s.c.id == m.c.survey_id)
+            .join(f, f.c.id == s.c.field_id)
+            .join(o, o.c.id == f.c.organization_id)
+            .where(m.c.sentera_id == sentera_id)
         )
         if not rows:
             return None
         row = rows[0]
-        return MosaicDetail(_mosaic(row[:20]), *row[20:])
+        return MosaicDetail(
+            mosaic=_mosaic(row),
+            survey_name=row.survey_name,
+            field_sentera_id=row.field_sentera_id,
+            field_name=row.field_name,
+            organization_sentera_id=row.organization_sentera_id,
+            organization_name=row.organization_name,
+        )
 
     def filter_values(self, scope: Scope | None = None) -> FilterValues:
         """Distinct mosaic types and qualities stored (within `scope`), sorted."""
-        base = select(mosaics.c.mosaic_type, mosaics.c.quality).distinct()
+        base = select(m.c.mosaic_type, m.c.quality).distinct()
         if scope is not None:
             base = base.where(survey_ids_in_scope(scope))
-        with read_connection(self._engine) as connection:
-            pairs = connection.execute(base).all()
+        pairs = self._rows(base)
         return FilterValues(
-            mosaic_types=tuple(sorted({p[0] for p in pairs})),
-            qualities=tuple(sorted({p[1] for p in pairs})),
+            mosaic_types=tuple(sorted({p.mosaic_type for p in pairs})),
+            qualities=tuple(sorted({p.quality for p in pairs})),
         )
 
     def scope_states(self) -> list[ScopeStateSnapshot]:
-        rows = self._fetch(
-            "SELECT level, scope_id, last_full_sync_at, last_attempt_at, last_run_complete, "
-            "last_error, last_run_id FROM scope_state ORDER BY level, scope_id"
-        )
+        st = scope_state
+        rows = self._rows(select(st).order_by(st.c.level, st.c.scope_id))
         return [
             ScopeStateSnapshot(
-                Level(r[0]), r[1] or None, parse_time(r[2]), parse_time(r[3]), bool(r[4]), *r[5:]
+                level=Level(r.level),
+                scope_id=r.scope_id or None,  # the organization list is stored as scope ""
+                last_full_sync_at=parse_time(r.last_full_sync_at),
+                last_attempt_at=parse_time(r.last_attempt_at),
+                last_run_complete=bool(r.last_run_complete),
+                last_error=r.last_error,
+                last_run_id=r.last_run_id,
             )
             for r in rows
         ]
@@ -234,33 +370,53 @@ class StoreReader:
         self, level: Level | None = None, scope_id: str | None = None
     ) -> list[SyncErrorRecord]:
         """Stored `failed` entries, optionally of one level and/or scope, oldest first."""
-        rows = self._fetch(
-            "SELECT level, scope_id, run_id, key, message, code, reason, details_json, "
-            "recorded_at FROM sync_errors WHERE (?1 IS NULL OR level = ?1) "
-            "AND (?2 IS NULL OR scope_id = ?2) ORDER BY id",
-            (None if level is None else Level(level).value, scope_id),
-        )
+        e = sync_errors
+        where = []
+        if level is not None:
+            where.append(e.c.level == Level(level).value)
+        if scope_id is not None:
+            where.append(e.c.scope_id == scope_id)
+        rows = self._rows(select(e).where(*where).order_by(e.c.id))
         return [
-            SyncErrorRecord(*_convert(r, {0: Level, 1: _scope_or_none, 8: datetime.fromisoformat}))
+            SyncErrorRecord(
+                level=Level(r.level),
+                scope_id=r.scope_id or None,
+                run_id=r.run_id,
+                key=r.key,
+                message=r.message,
+                code=r.code,
+                reason=r.reason,
+                details_json=r.details_json,
+                recorded_at=datetime.fromisoformat(r.recorded_at),
+            )
             for r in rows
         ]
 
     def runs(self, limit: int = 50) -> list[RunSnapshot]:
         """The latest sync runs, newest first."""
-        rows = self._fetch(
-            "SELECT id, scope_kind, scope_id, started_at, finished_at, outcome, upserted, "
-            "deleted, failed, requests, bytes, message FROM sync_runs ORDER BY id DESC LIMIT ?",
-            (limit,),
-        )
+        rows = self._rows(select(sync_runs).order_by(sync_runs.c.id.desc()).limit(limit))
         return [
-            RunSnapshot(*_convert(r, {3: datetime.fromisoformat, 4: parse_time, 5: parse_outcome}))
+            RunSnapshot(
+                id=r.id,
+                scope_kind=r.scope_kind,
+                scope_id=r.scope_id,
+                started_at=datetime.fromisoformat(r.started_at),
+                finished_at=parse_time(r.finished_at),
+                outcome=parse_outcome(r.outcome),
+                upserted=r.upserted,
+                deleted=r.deleted,
+                failed=r.failed,
+                requests=r.requests,
+                bytes=r.bytes,
+                message=r.message,
+            )
             for r in rows
         ]
 
     def last_successful_sync_at(self) -> datetime | None:
         """When the latest run that completed every scope it covered finished."""
-        ((value,),) = self._fetch(
-            "SELECT max(finished_at) FROM sync_runs WHERE outcome = ?",
-            (RunOutcome.COMPLETE.value,),
-        )
-        return parse_time(value)
+        rows = self._rows(
+            select(func.max(sync_runs.c.finished_at).label("finished_at"))
+            .where(sync_runs.c.outcome == Outcome.COMPLETE.value)
+        )  # fmt: skip
+        return parse_time(rows[0].finished_at)

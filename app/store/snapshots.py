@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from app.domain import Level, Mosaic
+from app.domain import Level, Mosaic, Outcome
 
 
 class SyncState(StrEnum):
@@ -23,17 +23,6 @@ class SyncState(StrEnum):
     WITH_ERRORS = "with_errors"  # completed, but the server reported failed items
     PARTIAL = "partial"  # started but not completed (cancelled, failed, interrupted)
     NEVER = "never_synced"
-
-
-class RunOutcome(StrEnum):
-    RUNNING = "running"
-    COMPLETE = "complete"
-    PARTIAL = "partial"
-    CANCELLED = "cancelled"
-    FAILED = "failed"
-    SIGNED_OUT = "signed_out"  # stopped because the sign-in expired and could not be renewed
-    # Still "running" when the store was next opened: FieldDesk stopped mid-run.
-    INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +129,7 @@ class RunSnapshot:
     scope_id: str | None
     started_at: datetime
     finished_at: datetime | None
-    outcome: RunOutcome | str  # a str only for a value written by a newer FieldDesk
+    outcome: Outcome | str  # a str only for a value written by a newer FieldDesk
     upserted: int
     deleted: int
     failed: int
@@ -153,8 +142,8 @@ def parse_time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-def parse_outcome(value: str) -> RunOutcome | str:
+def parse_outcome(value: str) -> Outcome | str:
     try:
-        return RunOutcome(value)
+        return Outcome(value)
     except ValueError:
         return value

@@ -21,6 +21,7 @@ from types import TracebackType
 
 from sqlalchemy import Engine
 
+from app.domain import Outcome, ScopeKind
 from app.private_files import PRIVATE_DIR_MODE, make_private, private_umask
 from app.store import health
 from app.store.engine import create_store_engine, known_damage
@@ -146,7 +147,7 @@ class Store(StoreWriter, StoreReader):
 
     # -- runs: the sync lock -------------------------------------------------------------
 
-    def begin_run(self, scope_kind: str, scope_id: str | None) -> int:
+    def begin_run(self, scope_kind: ScopeKind, scope_id: str | None) -> int:
         """Take the sync lock, check every page once per session, then log the run.
 
         All of this happens before the engine creates its client, so a damaged, locked
@@ -172,7 +173,7 @@ class Store(StoreWriter, StoreReader):
         self,
         run_id: int,
         *,
-        outcome: str,
+        outcome: Outcome,
         upserted: int,
         deleted: int,
         failed: int,

@@ -27,13 +27,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from app.domain import ChangeSet, Level, Organization, SyncPage
+from app.domain import ChangeSet, Level, Organization, Outcome, Scope, ScopeKind, SyncPage
 from app.store import catalogue as cat
-from app.store.engine import driver_connection, read_connection, write_transaction
+from app.store.engine import driver_connection, write_transaction
 from app.store.errors import UnknownScopeError
 from app.store.models import mosaics, utc_now_text
-from app.store.queries import Scope, survey_ids_in_scope
-from app.store.snapshots import RunOutcome
+from app.store.queries import survey_ids_in_scope
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +44,6 @@ class StoreWriter:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-
-    def local_hashes(self, level: Level, scope_id: str | None) -> dict[str, str]:
-        """sentera_id → content_hash of what is stored for the scope (empty if unknown).
-
-        Organizations carry no content hash; their ids map to "".
-        """
-        with read_connection(self._engine) as connection:
-            cursor = driver_connection(connection).cursor()
-            if level is Level.ORGANIZATIONS:
-                return {row[0]: "" for row in cursor.execute(cat.ORG_VALUES_SQL)}
-            spec = cat.SPECS[level]
-            return dict(cursor.execute(spec.hashes_sql, (scope_id,)).fetchall())
 
     def apply_organizations(
         self, orgs: Sequence[Organization], *, complete: bool, run_id: int | None = None
@@ -183,14 +170,14 @@ class StoreWriter:
                 cursor, level, scope_id or "", run_id, complete=False, now=now, error=message
             )
 
-    def begin_run(self, scope_kind: str, scope_id: str | None) -> int:
-        """Log a new run as "running" (`ScopeKind` values); keeps the last RUNS_KEPT runs."""
+    def begin_run(self, scope_kind: ScopeKind, scope_id: str | None) -> int:
+        """Log a new run as "running"; keeps the last RUNS_KEPT runs."""
         with write_transaction(self._engine) as connection:
             cursor = driver_connection(connection).cursor()
             cursor.execute(
                 "INSERT INTO sync_runs (scope_kind, scope_id, started_at, outcome) "
                 "VALUES (?, ?, ?, ?)",
-                (str(scope_kind), scope_id, utc_now_text(), RunOutcome.RUNNING.value),
+                (scope_kind.value, scope_id, utc_now_text(), Outcome.RUNNING.value),
             )
             run_id = cursor.lastrowid
             assert run_id is not None
@@ -201,7 +188,7 @@ class StoreWriter:
         self,
         run_id: int,
         *,
-        outcome: str,
+        outcome: Outcome,
         upserted: int,
         deleted: int,
         failed: int,
@@ -209,15 +196,14 @@ class StoreWriter:
         bytes: int,  # named after the column, as the engine's counters are
         message: str | None = None,
     ) -> None:
-        """Record how a run ended; `outcome` is a `RunOutcome` value."""
-        RunOutcome(outcome)  # ValueError for a typo rather than a silently odd log
+        """Record how a run ended."""
         with write_transaction(self._engine) as connection:
             driver_connection(connection).execute(
                 "UPDATE sync_runs SET finished_at = ?, outcome = ?, upserted = ?, deleted = ?, "
                 "failed = ?, requests = ?, bytes = ?, message = ? WHERE id = ?",
                 (
                     utc_now_text(),
-                    str(outcome),
+                    outcome.value,
                     upserted,
                     deleted,
                     failed,
@@ -234,7 +220,7 @@ class StoreWriter:
             cursor = driver_connection(connection).execute(
                 "UPDATE sync_runs SET outcome = ?, finished_at = NULL, message = COALESCE("
                 "message, 'FieldDesk stopped before this sync finished') WHERE outcome = ?",
-                (RunOutcome.INTERRUPTED.value, RunOutcome.RUNNING.value),
+                (Outcome.INTERRUPTED.value, Outcome.RUNNING.value),
             )
             return cursor.rowcount
 

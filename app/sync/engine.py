@@ -15,7 +15,8 @@ Errors end a scope or the whole run, never silently:
 - transient API errors are retried (`RetryPolicy`); when retries run out on a network
   error the run stops as INTERRUPTED (the network is gone, every scope would fail);
 - a 5xx, GraphQL or protocol error fails only its scope: the run ends PARTIAL;
-- an auth error stops the run as SIGNED_OUT; a store error stops it as FAILED;
+- an auth error stops the run as SIGNED_OUT; a refused TLS certificate or a store
+  error stops it as FAILED, with the certificate named rather than "not reached";
 - a cancel stops it as CANCELLED; the page in hand is dropped, not committed.
 """
 
@@ -30,19 +31,20 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from app.api.client import FieldAgentClient
-from app.api.errors import ApiError, AuthError, NetworkError, RequestTimeout
-from app.domain import ChangeSet, Level, Organization, SyncError, SyncPage
+from app.api.errors import ApiError, AuthError, NetworkError, RequestTimeout, TLSError
+from app.domain import (
+    ChangeSet,
+    Level,
+    Organization,
+    Outcome,
+    Scope,
+    ScopeKind,
+    SyncError,
+    SyncPage,
+)
 from app.store import Store
 from app.store.errors import StoreError, UnknownScopeError
-from app.sync.events import (
-    CancelToken,
-    Outcome,
-    Progress,
-    RunSummary,
-    ScopeFailure,
-    ScopeKind,
-    SyncScope,
-)
+from app.sync.events import CancelToken, Progress, RunSummary, ScopeFailure
 from app.sync.pages import PageGuard, ScopeStalled
 from app.sync.retry import RetryPolicy
 
@@ -101,7 +103,7 @@ class SyncEngine:
         self._retry = retry or RetryPolicy()
         self._stall_pages = stall_pages
 
-    def run(self, scope: SyncScope, *, cancel: CancelToken, on_event: EventSink) -> RunSummary:
+    def run(self, scope: Scope, *, cancel: CancelToken, on_event: EventSink) -> RunSummary:
         """Sync `scope` and everything below it; block until done; never raise for
         expected failures (they are in the summary)."""
         run = _Run(self, scope, cancel, on_event)
@@ -112,7 +114,7 @@ class _Run:
     """One pass of the engine; holds the state shared by the writer and the fetchers."""
 
     def __init__(
-        self, engine: SyncEngine, scope: SyncScope, cancel: CancelToken, on_event: EventSink
+        self, engine: SyncEngine, scope: Scope, cancel: CancelToken, on_event: EventSink
     ) -> None:
         self.engine = engine
         self.store = engine._store
@@ -138,7 +140,7 @@ class _Run:
 
     def execute(self) -> RunSummary:
         try:
-            self.run_id = self.store.begin_run(self.scope.kind.value, self.scope.sentera_id)
+            self.run_id = self.store.begin_run(self.scope.kind, self.scope.sentera_id)
         except StoreError as error:
             return self._summary(Outcome.FAILED, f"The local database cannot be written: {error}")
         try:
@@ -162,7 +164,7 @@ class _Run:
         try:
             self.store.finish_run(
                 self.run_id,
-                outcome=summary.outcome.value,
+                outcome=summary.outcome,
                 upserted=summary.upserted,
                 deleted=summary.deleted,
                 failed=len(summary.sync_errors),
@@ -520,6 +522,8 @@ def _run_stop_for(error: ApiError) -> RunStopped | None:
             "Interrupted: FieldAgent could not be reached. "
             "Sync will continue where it stopped when the connection is back.",
         )
+    if isinstance(error, TLSError):  # every scope would meet the same certificate
+        return RunStopped(Outcome.FAILED, error.user_message)
     return None
 
 

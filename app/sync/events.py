@@ -8,21 +8,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from enum import StrEnum
 
-from app.domain import ChangeSet, Level, SyncError
-from app.store.queries import ScopeKind
+from app.domain import Level, Outcome, Scope, SyncError
 
-__all__ = [
-    "CancelToken",
-    "ChangeSet",
-    "Outcome",
-    "Progress",
-    "RunSummary",
-    "ScopeFailure",
-    "ScopeKind",
-    "SyncScope",
-]
+__all__ = ["CancelToken", "Progress", "RunSummary", "ScopeFailure"]
 
 
 class CancelToken:
@@ -44,18 +33,6 @@ class CancelToken:
 
 
 @dataclass(frozen=True, slots=True)
-class SyncScope:
-    """What a run covers: everything, or one organization, field or survey (and below)."""
-
-    kind: ScopeKind = ScopeKind.ALL
-    sentera_id: str | None = None
-
-    @classmethod
-    def everything(cls) -> SyncScope:
-        return cls()
-
-
-@dataclass(frozen=True, slots=True)
 class Progress:
     """A snapshot of a running sync, for a bar that fills and a stage label."""
 
@@ -73,15 +50,6 @@ class Progress:
     fraction: float | None = None
 
 
-class Outcome(StrEnum):
-    COMPLETE = "complete"  # every scope's loop ended with remaining_count == 0
-    PARTIAL = "partial"  # some scopes failed; the others are synced
-    CANCELLED = "cancelled"  # the user cancelled; what was committed stays
-    INTERRUPTED = "interrupted"  # the network went away; resumes when it is back
-    SIGNED_OUT = "signed_out"  # auth failed and could not be refreshed
-    FAILED = "failed"  # nothing could be synced (store error, server refused, ...)
-
-
 @dataclass(frozen=True, slots=True)
 class ScopeFailure:
     level: Level
@@ -92,7 +60,7 @@ class ScopeFailure:
 @dataclass(frozen=True, slots=True)
 class RunSummary:
     run_id: int | None
-    scope: SyncScope
+    scope: Scope
     outcome: Outcome
     message: str  # one line a user can read
     upserted: int = 0

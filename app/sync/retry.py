@@ -1,8 +1,9 @@
 """When and how long to wait before asking the server again.
 
 Transient failures (network, timeouts, 5xx, 429) are retried with jittered exponential
-backoff, bounded both in attempts and in total waiting time; auth, GraphQL and protocol
-errors never are — asking again would give the same answer.
+backoff, or after the server's own `Retry-After` when a 429 or 5xx carries one; bounded
+both in attempts and in total waiting time. Auth, GraphQL and protocol errors never
+are — asking again would give the same answer.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from app.api.errors import ApiError, RateLimited
+from app.api.errors import ApiError, RetryLater
 
 # A private generator: jitter must not disturb (or depend on) the global random state.
 _jitter = random.Random()
@@ -31,7 +32,7 @@ class RetryPolicy:
         """
         if not error.retryable or attempt >= self.max_attempts:
             return None
-        if isinstance(error, RateLimited) and error.retry_after is not None:
+        if isinstance(error, RetryLater) and error.retry_after is not None:
             delay = min(float(error.retry_after), self.max_delay)
         else:
             # "Full jitter": spreads the retries of concurrent scopes apart.

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from app import config
-from app.domain import ChangeSet
-from app.sync.events import CancelToken, Outcome, Progress, RunSummary, SyncScope
+from app import settings as options
+from app.domain import ChangeSet, Outcome, Scope
+from app.sync.events import CancelToken, Progress, RunSummary
 
 if TYPE_CHECKING:
     from app.store import Store
@@ -42,7 +42,7 @@ class SyncRunner(Protocol):
 
     def run(
         self,
-        scope: SyncScope,
+        scope: Scope,
         *,
         cancel: CancelToken,
         on_event: Callable[[Progress | ChangeSet], None],
@@ -66,7 +66,7 @@ class EngineFactory:
         store: Store,
         client_factory: ClientFactory | None = None,
         *,
-        concurrency: int = config.DEFAULT_CONCURRENCY,
+        concurrency: int = options.CONCURRENCY.default,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.store = store
@@ -103,7 +103,7 @@ class SyncWorker(QObject):
         self._pending_progress: Progress | None = None
 
     @Slot(object)
-    def run(self, scope: SyncScope) -> None:
+    def run(self, scope: Scope) -> None:
         log.debug("sync worker starting %s", scope)
         try:
             # Built here so anything thread-bound the engine creates belongs to this thread.
@@ -147,12 +147,12 @@ class SyncController(QObject):
     going), `cancel()`, `is_running`, and the forwarded signals.
     """
 
-    started = Signal(object)  # SyncScope
+    started = Signal(object)  # Scope
     progress = Signal(object)  # Progress
     changes = Signal(object)  # ChangeSet
     finished = Signal(object)  # RunSummary
     running_changed = Signal(bool)
-    _run_requested = Signal(object)  # SyncScope, delivered to the worker's thread
+    _run_requested = Signal(object)  # Scope, delivered to the worker's thread
 
     def __init__(self, runner_factory: RunnerFactory, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -160,14 +160,14 @@ class SyncController(QObject):
         self._thread: QThread | None = None
         self._worker: SyncWorker | None = None
         self._cancel: CancelToken | None = None
-        self._scope: SyncScope | None = None
+        self._scope: Scope | None = None
 
     @property
     def is_running(self) -> bool:
         return self._thread is not None
 
     @property
-    def scope(self) -> SyncScope | None:
+    def scope(self) -> Scope | None:
         """The scope of the run in progress, if any."""
         return self._scope if self.is_running else None
 
@@ -175,7 +175,7 @@ class SyncController(QObject):
     def cancel_requested(self) -> bool:
         return self._cancel is not None and self._cancel.cancelled
 
-    def start(self, scope: SyncScope) -> bool:
+    def start(self, scope: Scope) -> bool:
         if self._thread is not None:
             log.debug("sync already running; ignoring start(%s)", scope)
             return False

@@ -23,11 +23,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import config
 from app.account.session import OAuthSettings
-from app.launch import logs
+from app.launch import early, logs
 from app.launch.crash import CrashHandler
+from app.launch.first_window import watch_first_window
 from app.launch.shutdown import QuitGuard, quit_on_signals, shutdown
 from app.launch.single_instance import SingleInstance, bring_to_front
-from app.launch.smoke import watch_first_window
 from app.private_files import create_private_file, private_umask
 from app.store import DB_FILENAME, Store
 from app.store.errors import CorruptDatabaseError, NewerDatabaseError, StoreError
@@ -242,7 +242,7 @@ def run(
 
 def run_from_args(args: argparse.Namespace) -> int:
     """`fielddesk [--demo] [--server URL] [--data-dir DIR]` (`--smoke-test` is handled by
-    `app.launch.smoke` before this is reached)."""
+    `app.smoke` before this is reached)."""
     log_dir = (
         Path(args.data_dir)
         if args.data_dir
@@ -251,7 +251,9 @@ def run_from_args(args: argparse.Namespace) -> int:
         else config.resolve_data_dir(None)
     )
     setup = logs.configure_logging(log_dir, debug=bool(getattr(args, "debug", False)))
-    logs.route_qt_messages()  # before the QApplication: a platform failure is explained
+    logs.route_qt_messages(
+        early.report_qt_failure
+    )  # before the QApplication: a platform failure is explained
     quit_on_signals(ensure_application())
     CrashHandler(log_file=setup.log_file).install()
     with ExitStack() as stack:

@@ -12,7 +12,7 @@ from app.account.session import TOKEN_ENV, AccountManager
 from app.account.token_store import RunOnlyKeyring, SignInMethod, TokenStore
 from app.api.auth import RefreshingTokenProvider, StaticTokenProvider, refresh_tokens
 from app.api.client import FieldAgentClient
-from app.api.errors import SIGNED_OUT_MESSAGE, AuthError
+from app.api.errors import AuthError, SignedOut
 from app.simulator.server import Simulator
 
 from .helpers import oauth_for, play_browser
@@ -152,10 +152,10 @@ def test_refresh_failure_signs_out_and_forgets_the_dead_tokens(
 
     with (
         FieldAgentClient(sim.graphql_url, manager.token_provider()) as client,
-        pytest.raises(AuthError) as caught,
+        pytest.raises(SignedOut) as caught,
     ):
         client.organizations()
-    assert caught.value.user_message == SIGNED_OUT_MESSAGE
+    assert caught.value.user_message == SignedOut.user_message_text
     assert not manager.signed_in
     manager.persist_worker_state()  # what the GUI does when a run ends signed out
     assert memory_store.load() is None

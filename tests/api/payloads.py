@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 
@@ -92,3 +93,44 @@ def organizations(n: int = 2) -> dict[str, Any]:
             "results": results,
         }
     }
+
+
+def body(data: dict[str, Any]) -> bytes:
+    """A GraphQL response body carrying `data`, as the server sends it."""
+    return json.dumps({"data": data}).encode()
+
+
+def selection(record: type) -> dict[tuple[str, ...], str]:
+    """Every JSON path a record Struct requires, with its kind ("str", "obj?", ...),
+    parents before children: read from the one declaration in `app.api.records`."""
+    import msgspec.inspect as mi
+
+    def kind_of(t: Any) -> tuple[str, Any]:
+        nullable = isinstance(t, mi.UnionType) and any(isinstance(x, mi.NoneType) for x in t.types)
+        if nullable:
+            t = next(x for x in t.types if not isinstance(x, mi.NoneType))
+        names = {
+            mi.StrType: "str",
+            mi.FloatType: "float",
+            mi.IntType: "int",
+            mi.BoolType: "bool",
+            mi.StructType: "obj",
+            mi.ListType: "list",
+            mi.AnyType: "any",
+        }
+        name = names[type(t)]
+        return (name + "?" if nullable and name != "any" else name), t
+
+    paths: dict[tuple[str, ...], str] = {}
+
+    def walk(info: Any, prefix: tuple[str, ...]) -> None:
+        for f in info.fields:
+            kind, inner = kind_of(f.type)
+            paths[(*prefix, f.encode_name)] = kind
+            if isinstance(inner, mi.ListType):
+                inner = inner.item_type
+            if isinstance(inner, mi.StructType):
+                walk(inner, (*prefix, f.encode_name))
+
+    walk(mi.type_info(record), ())
+    return paths

@@ -23,6 +23,7 @@ from app.api import (
     ServerError,
     StaticTokenProvider,
 )
+from app.api.errors import Forbidden, MissingField, NotJson, SignedOut, TruncatedResponse
 from app.simulator import Simulator
 from tests.api.conftest import Factory, Received
 
@@ -173,7 +174,7 @@ def test_forbidden_is_an_auth_error_without_signing_out(simulator: Simulator) ->
     simulator.faults.add("http_status", status=403)
     with client_for(simulator) as client, pytest.raises(AuthError) as err:
         client.current_user()
-    assert err.value.status == 403 and not err.value.signed_out and not err.value.retryable
+    assert err.value.status == 403 and isinstance(err.value, Forbidden) and not err.value.retryable
     assert len(simulator.request_log) == 1  # no refresh, no retry
 
 
@@ -238,14 +239,14 @@ def test_truncated_body_is_a_retryable_protocol_error(simulator: Simulator) -> N
     simulator.faults.add("truncated_body", query="sync_mosaics")
     with client_for(simulator) as client, pytest.raises(ProtocolError) as err:
         client.sync_mosaics(first_survey(simulator), [])
-    assert err.value.kind == "truncated" and err.value.retryable
+    assert isinstance(err.value, TruncatedResponse) and err.value.retryable
 
 
 def test_html_instead_of_json(simulator: Simulator) -> None:
     simulator.faults.add("non_json")
     with client_for(simulator) as client, pytest.raises(ProtocolError) as err:
         client.organizations()
-    assert err.value.kind == "non_json" and not err.value.retryable
+    assert isinstance(err.value, NotJson) and not err.value.retryable
 
 
 def test_graphql_errors_with_http_200(simulator: Simulator) -> None:
@@ -266,7 +267,7 @@ def test_missing_field_is_named(simulator: Simulator, field: str, where: str) ->
     simulator.faults.add("missing_field", field=field, query="sync_mosaics")
     with client_for(simulator) as client, pytest.raises(ProtocolError) as err:
         client.sync_mosaics(first_survey(simulator), [])
-    assert err.value.field == where and err.value.kind == "missing"
+    assert err.value.field == where and isinstance(err.value, MissingField)
 
 
 def test_stuck_remaining_is_passed_on_for_the_engine_to_judge(simulator_factory: Factory) -> None:
@@ -283,7 +284,7 @@ def test_rejected_static_token_is_signed_out(simulator: Simulator) -> None:
     simulator.faults.add("expire_token")
     with client_for(simulator) as client, pytest.raises(AuthError) as err:
         client.organizations()
-    assert err.value.signed_out and not err.value.retryable
+    assert isinstance(err.value, SignedOut) and not err.value.retryable
     assert err.value.user_message == "Signed out — sign in to continue"
 
 

@@ -23,10 +23,10 @@ from app.api import (
     GraphQLError,
     ProtocolError,
     RequestRejected,
-    ServerError,
     StaticTokenProvider,
 )
 from app.api.auth import OAuthTokens, RefreshingTokenProvider
+from app.api.errors import ServerUnavailable
 from tests.api import payloads
 
 URL = "https://fieldagent.test/graphql"
@@ -97,7 +97,7 @@ def test_retry_after_as_http_date_on_503() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(503, headers={"Retry-After": later}, text="maintenance")
 
-    with client_for(handler) as client, pytest.raises(ServerError) as err:
+    with client_for(handler) as client, pytest.raises(ServerUnavailable) as err:
         client.sync_surveys("f", [])
     assert err.value.retryable and err.value.status == 503
     assert err.value.retry_after is not None and err.value.retry_after > 30

@@ -11,30 +11,43 @@ from app.api import errors
 from app.api.errors import (
     ApiError,
     AuthError,
+    Forbidden,
     GraphQLError,
     InvalidServerUrl,
+    MissingField,
     NetworkError,
+    NotJson,
+    NotSignedIn,
     ProtocolError,
     RateLimited,
     RequestRejected,
     RequestTimeout,
+    RetryLater,
     ServerError,
+    ServerUnavailable,
+    SignedOut,
+    TLSError,
+    TokenRejected,
+    TruncatedResponse,
 )
 from app.api.transport import check_server_url, retry_after_seconds
 
 EXAMPLES: list[tuple[ApiError, bool]] = [
     (NetworkError("connection reset"), True),
-    (NetworkError("bad certificate", retryable=False), False),
+    (TLSError("bad certificate"), False),
     (RequestTimeout("read timed out"), True),
     (RateLimited("429", retry_after=3.0), True),
-    (ServerError("503", status=503), True),
+    (ServerError("500", status=500), True),
+    (ServerUnavailable("503", status=503, retry_after=2.0), True),
     (RequestRejected("404", status=404), False),
-    (AuthError("401 twice", status=401), False),
-    (AuthError("403", status=403, signed_out=False), False),
+    (SignedOut("401 twice", status=401), False),
+    (TokenRejected("401", status=401), False),
+    (NotSignedIn("no account"), False),
+    (Forbidden("403", status=403), False),
     (GraphQLError([{"message": "boom"}], message="boom"), False),
-    (ProtocolError("cut short", kind="truncated"), True),
-    (ProtocolError("not json", kind="non_json"), False),
-    (ProtocolError("missing", field="sync_mosaics.remaining_count", kind="missing"), False),
+    (TruncatedResponse("cut short"), True),
+    (NotJson("not json"), False),
+    (MissingField("missing", field="sync_mosaics.remaining_count"), False),
     (InvalidServerUrl("http://example.com"), False),
 ]
 
@@ -54,16 +67,27 @@ def test_every_class_is_drawn_in_the_module_docstring() -> None:
 
 
 def test_auth_errors_distinguish_signed_out_from_forbidden() -> None:
-    signed_out = AuthError("refresh refused")
-    assert signed_out.signed_out
+    signed_out = SignedOut("refresh refused")
     assert signed_out.user_message == "Signed out — sign in to continue"
-    forbidden = AuthError("403", status=403, signed_out=False)
-    assert not forbidden.signed_out
+    assert TokenRejected("401").user_message == signed_out.user_message
+    forbidden = Forbidden("403", status=403)
+    assert isinstance(forbidden, AuthError) and not isinstance(forbidden, SignedOut)
     assert "access" in forbidden.user_message
 
 
+def test_retryability_and_messages_are_facts_of_the_class() -> None:
+    """No instance can say otherwise: a subclass, not a flag, changes them."""
+    for cls in (NetworkError, RequestTimeout, RetryLater, TruncatedResponse):
+        assert cls.retryable is True, cls
+    for cls in (TLSError, AuthError, GraphQLError, ProtocolError, RequestRejected):
+        assert cls.retryable is False, cls
+    assert not issubclass(TLSError, NetworkError)  # a certificate is not an outage
+    assert issubclass(RateLimited, RetryLater) and issubclass(ServerUnavailable, RetryLater)
+    assert "certificate" in TLSError("x").user_message
+
+
 def test_protocol_error_names_the_field_for_the_user() -> None:
-    error = ProtocolError("missing", field="sync_mosaics.upserted[3].name", kind="missing")
+    error = MissingField("missing", field="sync_mosaics.upserted[3].name")
     assert "sync_mosaics.upserted[3].name" in error.user_message
     assert "sync_mosaics.upserted[3].name" in str(error)
 

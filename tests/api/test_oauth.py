@@ -17,6 +17,7 @@ from app.api import (
     oauth,
 )
 from app.api.auth import OAuthTokens, RefreshingTokenProvider
+from app.api.errors import SignedOut
 from app.simulator import Simulator
 from tests.api.conftest import CALLBACK, Factory, oauth_settings, sign_in
 
@@ -90,7 +91,7 @@ def test_second_401_after_refresh_is_an_auth_error(simulator: Simulator) -> None
         pytest.raises(AuthError) as err,
     ):
         client.organizations()
-    assert err.value.signed_out
+    assert isinstance(err.value, SignedOut)
     assert names(simulator) == [
         ("organizations", 401),
         ("oauth_token", 200),
@@ -166,7 +167,7 @@ def test_wrong_client_secret_points_at_the_settings(simulator: Simulator) -> Non
 def test_bad_code_is_refused(simulator: Simulator) -> None:
     with pytest.raises(AuthError) as err:
         oauth.exchange_code(simulator.base_url, code="made-up", **oauth_settings(simulator))
-    assert err.value.signed_out
+    assert isinstance(err.value, SignedOut)
 
 
 def test_legacy_session(simulator: Simulator) -> None:

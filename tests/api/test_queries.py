@@ -7,8 +7,10 @@ from pathlib import Path
 import graphql
 import pytest
 
-from app.api import parse, records
-from app.api.resources import load_query, resource_path, resources_root
+from app.api import records
+from app.api.resources import load_query
+from app.resources import resource_path, resources_root
+from tests.api import payloads
 
 QUERIES = sorted(p.stem for p in resource_path("queries").glob("*.graphql"))
 
@@ -64,23 +66,20 @@ def _selected_paths(
 
 
 @pytest.mark.parametrize(
-    ("name", "spec"),
+    ("name", "record"),
     [
-        ("sync_fields", records.FIELD_SPEC),
-        ("sync_surveys", records.SURVEY_SPEC),
-        ("sync_mosaics", records.MOSAIC_SPEC),
+        ("organizations", records.OrganizationsData),
+        ("sync_fields", records.SyncFieldsData),
+        ("sync_surveys", records.SyncSurveysData),
+        ("sync_mosaics", records.SyncMosaicsData),
+        ("user", records.UserData),
     ],
 )
-def test_parser_checks_exactly_what_the_document_selects(name: str, spec: records.Spec) -> None:
+def test_the_records_declare_exactly_what_the_document_selects(name: str, record: type) -> None:
     document = graphql.parse(load_query(name))
     operation = document.definitions[0]
     assert isinstance(operation, graphql.OperationDefinitionNode)
-    root = operation.selection_set.selections[0]
-    assert isinstance(root, graphql.FieldNode)
-    selected = _selected_paths(root.selection_set)
-    upserted = {p[1:] for p in selected if p[0] == "upserted" and len(p) > 1}
-    assert upserted == {path for path, _ in spec}
-    assert {p for p in selected if len(p) == 1} == {path for path, _ in parse.PAGE_SPEC}
+    assert set(payloads.selection(record)) == _selected_paths(operation.selection_set)
 
 
 def test_resources_are_found_from_a_frozen_bundle(

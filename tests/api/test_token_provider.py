@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from app.api.auth import OAuthTokens, RefreshingTokenProvider, StaticTokenProvider
-from app.api.errors import SIGNED_OUT_MESSAGE, AuthError, NetworkError
+from app.api.errors import AuthError, NetworkError, SignedOut
 
 
 class Clock:
@@ -80,8 +80,8 @@ def test_refresh_failure_signs_out_for_good() -> None:
     clock.now += 3600
     with pytest.raises(AuthError) as err:
         provider.access_token()
-    assert err.value.signed_out
-    assert err.value.user_message == SIGNED_OUT_MESSAGE
+    assert isinstance(err.value, SignedOut)
+    assert err.value.user_message == SignedOut.user_message_text
     assert provider.signed_out
     with pytest.raises(AuthError, match="signed out"):
         provider.access_token()
@@ -126,7 +126,7 @@ def test_unauthorized_without_refresh_token_is_signed_out() -> None:
     provider, _, grants, _ = make(refresh=None)
     with pytest.raises(AuthError) as err:
         provider.refresh_after_unauthorized("access-0")
-    assert err.value.signed_out and grants.calls == 0
+    assert isinstance(err.value, SignedOut) and grants.calls == 0
 
 
 def test_legacy_tokens_never_refresh_proactively() -> None:
@@ -170,6 +170,6 @@ def test_static_token_cannot_be_refreshed() -> None:
     assert provider.access_token() == "tok"
     with pytest.raises(AuthError) as err:
         provider.refresh_after_unauthorized("tok")
-    assert err.value.signed_out
+    assert isinstance(err.value, SignedOut)
     with pytest.raises(AuthError):
         StaticTokenProvider("")

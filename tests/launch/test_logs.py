@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import qInstallMessageHandler, qWarning
 
-from app.launch import logs
+from app.launch import early, logs
 from tests.launch.conftest import child_env, run_python
 
 pytestmark = pytest.mark.usefixtures("clean_logging")
@@ -134,7 +134,7 @@ def test_faulthandler_writes_a_hard_crash_to_its_file(
 
 def test_qt_messages_go_to_the_log(tmp_path: Path) -> None:
     setup = logs.configure_logging(tmp_path, console=False)
-    previous = logs.route_qt_messages()
+    previous = logs.route_qt_messages(early.report_qt_failure)
     try:
         qWarning("a warning from Qt")
         qWarning("This plugin does not support propagateSizeHints()")
@@ -153,9 +153,9 @@ def test_a_fatal_qt_start_explains_itself_instead_of_aborting(
         """
         import sys
         from pathlib import Path
-        from app.launch import logs
+        from app.launch import early, logs
         logs.configure_logging(Path(sys.argv[1]), console=False)
-        logs.route_qt_messages()
+        logs.route_qt_messages(early.report_qt_failure)
         from PySide6.QtWidgets import QApplication
         app = QApplication([])
         print("should not get here")

@@ -20,12 +20,11 @@ from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.api import FieldAgentClient, StaticTokenProvider
-from app.domain import ChangeSet
+from app.domain import ChangeSet, Scope
 from app.launch.shutdown import FinishingDialog, QuitGuard, finish_sync, shutdown
 from app.simulator import Simulator
 from app.store import Store
 from app.sync.engine import SyncEngine
-from app.sync.events import SyncScope
 from app.sync.worker import SyncController
 from tests.launch.conftest import child_env
 
@@ -53,7 +52,7 @@ def running_controller(qtbot: Any, store: Store, sim: Simulator) -> SyncControll
     )
     seen: list[ChangeSet] = []
     controller.changes.connect(seen.append)
-    assert controller.start(SyncScope.everything())
+    assert controller.start(Scope.everything())
     qtbot.waitUntil(lambda: bool(seen), timeout=30_000)  # pages are being committed
     assert controller.is_running
     return controller

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QWidget
 
-from app.launch.smoke import captured_stderr, unexpected_lines, watch_first_window
+from app.launch.first_window import watch_first_window
+from app.smoke import captured_stderr, unexpected_lines
 from tests.launch.conftest import run_python
 
 SMOKE = """
 import sys
-from app.launch.smoke import run_smoke_test
+from app.smoke import run_smoke_test
 sys.exit(run_smoke_test(size="tiny", timeout_s=float(sys.argv[1])))
 """
 
@@ -51,7 +52,7 @@ def test_stderr_is_captured_at_the_descriptor_level(capfd: pytest.CaptureFixture
 
 
 def test_first_window_probe_logs_once(qtbot: Any, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="app.launch.smoke")
+    caplog.set_level(logging.INFO, logger="app.launch.first_window")
     window = QWidget()
     qtbot.addWidget(window)
     watch_first_window(window)

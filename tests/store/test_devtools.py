@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.domain import Level
-from app.store import MosaicQuery, Scope, ScopeKind, Store, SyncState
+from app.domain import Level, Scope, ScopeKind
+from app.store import MosaicQuery, Store, SyncState
 from app.store.devtools import fill_synthetic, main
 
 

@@ -14,19 +14,18 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app.domain import Level
+from app.domain import Level, Outcome, ScopeKind
 from app.store import (
     DB_FILENAME,
     CorruptDatabaseError,
     MigrationError,
     NewerDatabaseError,
-    RunOutcome,
     Store,
     default_data_dir,
     default_database_path,
 )
 from app.store.migrate import BACKUP_DIRNAME, BACKUPS_KEPT, MIGRATIONS_DIR
-from app.store.models import Base
+from app.store.models import metadata
 
 from .conftest import seed
 
@@ -56,7 +55,7 @@ def test_fresh_database_matches_the_models(store: Store, db_path: Path) -> None:
     assert store.migration.backup is None
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, metadata) == []
     assert _revision(db_path) == store.migration.to_revision
 
 
@@ -206,18 +205,18 @@ def test_empty_file_is_initialised(db_path: Path) -> None:
 
 def test_runs_left_running_are_marked_interrupted(db_path: Path) -> None:
     with Store.open(db_path) as store:
-        done = store.begin_run("all", None)
+        done = store.begin_run(ScopeKind.ALL, None)
         store.finish_run(
-            done, outcome="complete", upserted=1, deleted=0, failed=0, requests=2, bytes=10
+            done, outcome=Outcome.COMPLETE, upserted=1, deleted=0, failed=0, requests=2, bytes=10
         )
-        crashed = store.begin_run("survey", "S1")
+        crashed = store.begin_run(ScopeKind.SURVEY, "S1")
         store.mark_scope_started(Level.MOSAICS, "S1", crashed)
         # No finish_run: FieldDesk stopped here.
     with Store.open(db_path) as store:
         runs = {run.id: run for run in store.runs()}
-    assert runs[crashed].outcome is RunOutcome.INTERRUPTED
+    assert runs[crashed].outcome is Outcome.INTERRUPTED
     assert runs[crashed].message
-    assert runs[done].outcome is RunOutcome.COMPLETE
+    assert runs[done].outcome is Outcome.COMPLETE
 
 
 def test_unusual_characters_in_the_data_path(tmp_path: Path) -> None:

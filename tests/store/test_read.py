@@ -8,16 +8,8 @@ from typing import Any
 
 import pytest
 
-from app.domain import Level, Mosaic
-from app.store import (
-    MosaicQuery,
-    MosaicSnapshot,
-    MosaicSort,
-    Scope,
-    ScopeKind,
-    Store,
-    SyncState,
-)
+from app.domain import Level, Mosaic, Outcome, Scope, ScopeKind
+from app.store import MosaicQuery, MosaicSnapshot, MosaicSort, Store, SyncState
 
 from .conftest import field, mosaic, org, page, survey
 
@@ -107,9 +99,9 @@ def test_mosaic_ids_filter_and_sort(
 
 
 def test_only_new_finds_unviewed_mosaics(catalogue: Store) -> None:
-    run = catalogue.begin_run("all", None)
+    run = catalogue.begin_run(ScopeKind.ALL, None)
     catalogue.finish_run(
-        run, outcome="complete", upserted=0, deleted=0, failed=0, requests=0, bytes=0
+        run, outcome=Outcome.COMPLETE, upserted=0, deleted=0, failed=0, requests=0, bytes=0
     )
     catalogue.apply_page(
         Level.MOSAICS, "S2", page([mosaic("G", "S2")]), scope_complete=True, run_id=None

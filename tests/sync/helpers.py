@@ -10,11 +10,11 @@ from typing import Any
 
 from app.api.auth import StaticTokenProvider, TokenProvider
 from app.api.client import FieldAgentClient
-from app.domain import ChangeSet
+from app.domain import ChangeSet, Scope
 from app.simulator import Simulator
 from app.store import Store
 from app.sync.engine import SyncEngine
-from app.sync.events import CancelToken, Progress, RunSummary, SyncScope
+from app.sync.events import CancelToken, Progress, RunSummary
 from app.sync.retry import RetryPolicy
 
 # Fast retries keep fault tests short; the policy's shape is what is under test.
@@ -60,7 +60,7 @@ def engine_for(
 def sync(
     store: Store,
     sim: Simulator,
-    scope: SyncScope | None = None,
+    scope: Scope | None = None,
     *,
     recorder: Recorder | None = None,
     cancel: CancelToken | None = None,
@@ -68,7 +68,7 @@ def sync(
 ) -> RunSummary:
     engine = engine_for(store, sim, **engine_options)
     return engine.run(
-        scope or SyncScope.everything(),
+        scope or Scope.everything(),
         cancel=cancel or CancelToken(),
         on_event=recorder if recorder is not None else (lambda event: None),
     )

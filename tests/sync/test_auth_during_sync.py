@@ -11,10 +11,9 @@ import pytest
 
 from app.account.session import AccountManager
 from app.account.token_store import RunOnlyKeyring, TokenStore
-from app.domain import Level
+from app.domain import Level, Outcome
 from app.simulator import Simulator
 from app.store import Store
-from app.sync.events import Outcome
 
 from ..account.helpers import oauth_for, play_browser
 from .helpers import assert_matches_server, sync

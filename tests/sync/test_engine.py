@@ -6,10 +6,10 @@ import math
 import sqlite3
 import threading
 
-from app.domain import Level
+from app.domain import Level, Outcome, Scope, ScopeKind
 from app.simulator import Simulator
 from app.store import Store
-from app.sync.events import CancelToken, Outcome, ScopeKind, SyncScope
+from app.sync.events import CancelToken
 
 from .helpers import Recorder, assert_matches_server, local_catalogue, sync
 
@@ -51,7 +51,7 @@ def test_multi_page_survey_converges_in_the_documented_number_of_calls(
     total = simulator.dataset.mosaic_count(survey)
     held = len(simulator.dataset.mosaics_of(survey)) - 4_500
     simulator.request_log.clear()
-    sync(store, simulator, SyncScope(ScopeKind.SURVEY, survey))
+    sync(store, simulator, Scope(ScopeKind.SURVEY, survey))
 
     calls = _calls(simulator, "sync_mosaics", survey)
     # ceil(changed / cap) calls, plus at most one final empty page.
@@ -183,7 +183,7 @@ def test_cancel_stops_within_one_page_and_is_never_reported_complete(
 
     recorder.hook = cancel_after_first_mosaic_page
     summary = sync(
-        store, simulator, SyncScope(ScopeKind.SURVEY, survey), recorder=recorder, cancel=cancel
+        store, simulator, Scope(ScopeKind.SURVEY, survey), recorder=recorder, cancel=cancel
     )
 
     assert summary.outcome is Outcome.CANCELLED
@@ -195,7 +195,7 @@ def test_cancel_stops_within_one_page_and_is_never_reported_complete(
 
     # The next run resumes from what was committed: its first call sends those hashes.
     simulator.request_log.clear()
-    assert sync(store, simulator, SyncScope(ScopeKind.SURVEY, survey)).outcome is Outcome.COMPLETE
+    assert sync(store, simulator, Scope(ScopeKind.SURVEY, survey)).outcome is Outcome.COMPLETE
     assert _calls(simulator, "sync_mosaics", survey)[0].hashes_sent == kept
     assert_matches_server(store, simulator)
 

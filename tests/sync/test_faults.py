@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.api.errors import RateLimited, ServerError
+from app.api.errors import RateLimited, ServerError, ServerUnavailable
+from app.domain import Outcome
 from app.simulator import Simulator
 from app.store import Store
-from app.sync.events import Outcome
+from app.sync.events import CancelToken
 from app.sync.retry import RetryPolicy
 
 from .helpers import assert_matches_server, local_catalogue, sync
@@ -121,10 +122,54 @@ def test_the_server_going_away_mid_run_interrupts_the_run_and_keeps_what_was_app
 
 def test_retry_policy_honours_retry_after_and_gives_up_when_bounded():
     policy = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=30, max_total_delay=10)
-    limited = RateLimited("429")
-    limited.retry_after = 7
+    limited = RateLimited("429", retry_after=7)
     assert policy.delay_before(1, limited, waited=0) == 7
     assert policy.delay_before(1, limited, waited=5) is None  # over the total budget
-    server = ServerError("503", status=503)
+    server = ServerError("500", status=500)
     assert 0 <= policy.delay_before(2, server, waited=0) <= 1.0
+    unavailable = ServerUnavailable("503", status=503, retry_after=4)
+    assert policy.delay_before(1, unavailable, waited=0) == 4
     assert policy.delay_before(3, server, waited=0) is None  # out of attempts
+
+
+class _RecordingCancel(CancelToken):
+    """The engine waits between attempts on its cancel token: record how long it asked
+    for, and return at once, so the test proves the wait without taking it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+
+    def wait(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        return super().wait(0)
+
+
+@pytest.mark.parametrize("fault", [{"kind": "http_status", "status": 503}, {"kind": "rate_limit"}])
+def test_retry_after_is_honoured_on_503_as_on_429(
+    store: Store, simulator: Simulator, fault: dict
+) -> None:
+    survey, _ = _prepare(store, simulator)
+    simulator.faults.add(query="sync_mosaics", scope_id=survey, retry_after=9, **fault)
+    cancel = _RecordingCancel()
+    # Backoff alone would wait at most 0.01 s: only the server's Retry-After asks for 9.
+    retry = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=60, max_total_delay=60)
+
+    summary = sync(store, simulator, cancel=cancel, retry=retry)
+
+    assert summary.outcome is Outcome.COMPLETE, summary.message
+    assert cancel.waits == [9.0]
+    statuses = [r.status for r in simulator.request_log.for_query("sync_mosaics")]
+    assert statuses.count(fault.get("status", 429)) == 1 and statuses[-1] == 200
+    assert_matches_server(store, simulator)
+
+
+def test_an_untrusted_certificate_stops_the_run_as_a_tls_problem(
+    store: Store, tls_simulator: Simulator
+) -> None:
+    summary = sync(store, tls_simulator)
+
+    assert summary.outcome is Outcome.FAILED
+    assert "certificate" in summary.message
+    assert "could not be reached" not in summary.message
+    assert store.runs(limit=1)[0].outcome is Outcome.FAILED

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.domain import ChangeSet
+from app.domain import ChangeSet, Outcome
 from app.simulator import Simulator, SimulatorConfig
 from app.store import Store
-from app.sync.events import CancelToken, Outcome
+from app.sync.events import CancelToken
 
 from .helpers import Recorder, assert_matches_server, sync
 

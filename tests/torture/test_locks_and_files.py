@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from app.domain import ScopeKind
 from app.simulator import Simulator, SimulatorConfig, run_simulator
 from app.store import Store
 
@@ -99,7 +100,7 @@ def test_files_are_private_even_in_an_open_folder(tmp_path: Path, simulator: Sim
     previous = os.umask(0o022)
     try:
         with Store.open(old) as store:  # a writer keeps -wal and -shm while open
-            store.begin_run("all", None)
+            store.begin_run(ScopeKind.ALL, None)
             for name in (old, Path(f"{old}-wal"), Path(f"{old}-shm"), Path(f"{old}.lock")):
                 assert mode(name) == 0o600, name
         old.chmod(0o644)  # as an older FieldDesk left it

@@ -15,11 +15,12 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from app.api import FieldAgentClient, StaticTokenProvider
+from app.domain import Scope
 from app.simulator import Simulator
 from app.store import Store
 from app.store.devtools import fill_synthetic
 from app.sync.engine import SyncEngine
-from app.sync.events import RunSummary, SyncScope
+from app.sync.events import RunSummary
 from app.sync.retry import RetryPolicy
 from app.sync.worker import EngineFactory, RunnerFactory, SyncController
 from app.ui.common.tasks import STORE
@@ -103,10 +104,10 @@ def make_window(qtbot: Any, store: Store, settings: QSettings) -> Callable[..., 
     return make
 
 
-def run_sync(qtbot: Any, window: MainWindow, scope: SyncScope | None = None) -> RunSummary:
+def run_sync(qtbot: Any, window: MainWindow, scope: Scope | None = None) -> RunSummary:
     """Start a sync from the window and wait for its summary (real worker thread)."""
     with qtbot.waitSignal(window.controller.finished, timeout=60_000) as blocker:
-        assert window.sync.start_sync(scope or SyncScope.everything())
+        assert window.sync.start_sync(scope or Scope.everything())
     summary = blocker.args[0]
     assert isinstance(summary, RunSummary)
     settle(qtbot, window)

@@ -12,11 +12,10 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.domain import Outcome, Scope, ScopeKind
 from app.simulator import Simulator
 from app.store import DB_FILENAME, MosaicSort, Store
-from app.sync.events import Outcome, SyncScope
 from app.ui.application import open_store
-from app.ui.catalogue.snapshot import NodeKind
 from app.ui.mosaics.columns import COLUMN_INDEX
 from app.ui.sync.toolbar import ConnectionState
 from tests.ui.conftest import quick_runner, run_sync
@@ -35,7 +34,7 @@ def test_opens_and_browses_with_the_server_stopped(
     assert window.sync.status.age.text() == "Last synced just now"  # from the run log
     survey = store.survey_rows()[0]
     index = window.catalogue.proxy.mapFromSource(
-        window.catalogue.model.index_for(NodeKind.SURVEY, survey.sentera_id)
+        window.catalogue.model.index_for(ScopeKind.SURVEY, survey.sentera_id)
     )
     window.catalogue.tree.setCurrentIndex(index)
     assert window.mosaics.model.rowCount() == survey.mosaic_count
@@ -63,7 +62,7 @@ def test_offline_and_signed_out_disable_sync_and_say_why(
     assert not signed_out.sync.toolbar.sync_all.isEnabled()
     assert signed_out.sync.toolbar.sync_all.toolTip() == "Signed out: sign in to sync"
     assert signed_out.sync.toolbar.account.text() == "Not signed in"
-    assert not signed_out.sync.start_sync(SyncScope.everything())
+    assert not signed_out.sync.start_sync(Scope.everything())
     signed_out.close()
 
     window = make_window(simulator)
@@ -87,7 +86,7 @@ def test_window_state_is_remembered(
     field = store.field_rows()[0]
     window.catalogue.tree.setCurrentIndex(
         window.catalogue.proxy.mapFromSource(
-            window.catalogue.model.index_for(NodeKind.FIELD, field.sentera_id)
+            window.catalogue.model.index_for(ScopeKind.FIELD, field.sentera_id)
         )
     )
     window.mosaics.table.sortByColumn(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)

@@ -11,17 +11,15 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 
-from app.domain import ChangeSet, Level
+from app.domain import ChangeSet, Level, Outcome, Scope, ScopeKind
 from app.simulator import Simulator
 from app.store import MosaicSort, Store
-from app.sync.events import Outcome, ScopeKind, SyncScope
-from app.ui.catalogue.snapshot import NodeKind
 from app.ui.mosaics.columns import COLUMN_INDEX, IS_NEW_ROLE
 from app.ui.window import MainWindow
 from tests.ui.conftest import quick_runner, run_sync, settle
 
 
-def _select_tree(window: MainWindow, kind: NodeKind, sentera_id: str | None) -> None:
+def _select_tree(window: MainWindow, kind: ScopeKind, sentera_id: str | None) -> None:
     index = window.catalogue.proxy.mapFromSource(window.catalogue.model.index_for(kind, sentera_id))
     assert index.isValid(), f"{kind} {sentera_id} is not in the tree"
     window.catalogue.tree.setCurrentIndex(index)
@@ -100,7 +98,7 @@ def test_server_side_changes_reach_the_table_in_place(
     window = make_window(sim)
     run_sync(qtbot, window)
     survey = _biggest_survey(store)
-    _select_tree(window, NodeKind.SURVEY, survey)
+    _select_tree(window, ScopeKind.SURVEY, survey)
     window.mosaics.table.sortByColumn(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
     assert window.mosaics.model.query.sort is MosaicSort.NAME
     ids = list(window.mosaics.model.ids())
@@ -147,7 +145,7 @@ def test_the_selected_survey_deleted_on_the_server(
     window = make_window(simulator)
     run_sync(qtbot, window)
     survey = _biggest_survey(store)
-    _select_tree(window, NodeKind.SURVEY, survey)
+    _select_tree(window, ScopeKind.SURVEY, survey)
     assert window.mosaics.model.rowCount() > 0
     simulator.dataset.delete_survey(survey)
     recorder = _Recorder(window)
@@ -155,9 +153,9 @@ def test_the_selected_survey_deleted_on_the_server(
     assert window.mosaics.stack.currentIndex() == 1
     assert window.mosaics.notice.title.text() == "This survey was deleted on FieldAgent"
     assert recorder.resets == 0 and window.mosaics.model.rowCount() == 0
-    assert not window.catalogue.model.index_for(NodeKind.SURVEY, survey).isValid()
+    assert not window.catalogue.model.index_for(ScopeKind.SURVEY, survey).isValid()
     # Choosing something else shows mosaics again.
-    _select_tree(window, NodeKind.ALL, None)
+    _select_tree(window, ScopeKind.ALL, None)
     assert window.mosaics.stack.currentIndex() == 0
     assert window.mosaics.model.rowCount() == len(store.mosaic_ids(window.mosaics.model.query))
 
@@ -243,13 +241,13 @@ def test_sync_this_survey_from_the_menu(
     window = make_window(simulator)
     run_sync(qtbot, window)
     survey = _biggest_survey(store)
-    _select_tree(window, NodeKind.SURVEY, survey)
+    _select_tree(window, ScopeKind.SURVEY, survey)
     assert (
         window.sync.toolbar.sync_survey.isEnabled() and window.sync.toolbar.sync_field.isEnabled()
     )
     simulator.dataset.add_mosaics(survey, 2)
     with qtbot.waitSignal(window.controller.finished, timeout=60_000) as done:
         window.sync.toolbar.sync_survey.trigger()
-    assert done.args[0].scope == SyncScope(ScopeKind.SURVEY, survey)
+    assert done.args[0].scope == Scope(ScopeKind.SURVEY, survey)
     settle(qtbot, window)
     assert window.mosaics.model.rowCount() == len(store.mosaic_ids(window.mosaics.model.query))

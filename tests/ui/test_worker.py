@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from app.domain import ChangeSet, Level
+from app.domain import ChangeSet, Level, Outcome, Scope
 from app.simulator import Simulator
 from app.store import MosaicQuery, Store
 from app.sync.engine import SyncEngine
-from app.sync.events import CancelToken, Outcome, Progress, RunSummary, SyncScope
+from app.sync.events import CancelToken, Progress, RunSummary
 from app.sync.worker import SyncController
 from tests.ui.conftest import client_factory_for
 
@@ -29,9 +29,9 @@ def test_a_run_reports_through_signals_from_its_own_thread(
     controller.changes.connect(events.append)
     controller.changes.connect(lambda _c: threads.add(threading.get_ident()))
     with qtbot.waitSignal(controller.finished, timeout=60_000) as done:
-        assert controller.start(SyncScope.everything())
+        assert controller.start(Scope.everything())
         assert controller.is_running
-        assert not controller.start(SyncScope.everything())  # one run at a time
+        assert not controller.start(Scope.everything())  # one run at a time
     summary = done.args[0]
     assert isinstance(summary, RunSummary) and summary.outcome is Outcome.COMPLETE
     assert not controller.is_running
@@ -51,7 +51,7 @@ def test_cancel_is_a_flag_the_busy_worker_sees(
     seen: list[ChangeSet] = []
     controller.changes.connect(seen.append)
     with qtbot.waitSignal(controller.finished, timeout=60_000) as done:
-        controller.start(SyncScope.everything())
+        controller.start(Scope.everything())
         qtbot.waitUntil(lambda: bool(seen), timeout=30_000)
         controller.cancel()
         assert controller.cancel_requested
@@ -60,17 +60,17 @@ def test_cancel_is_a_flag_the_busy_worker_sees(
 
 def test_a_crashing_runner_still_ends_the_run(qtbot: Any) -> None:
     class Broken:
-        def run(self, scope: SyncScope, *, cancel: CancelToken, on_event: Any) -> RunSummary:
+        def run(self, scope: Scope, *, cancel: CancelToken, on_event: Any) -> RunSummary:
             raise ZeroDivisionError("bug")
 
     controller = SyncController(Broken)
     with qtbot.waitSignal(controller.finished, timeout=10_000) as done:
-        controller.start(SyncScope.everything())
+        controller.start(Scope.everything())
     assert done.args[0].outcome is Outcome.FAILED
     assert "internal error" in done.args[0].message
     # And the next run can start.
     with qtbot.waitSignal(controller.finished, timeout=10_000):
-        assert controller.start(SyncScope.everything())
+        assert controller.start(Scope.everything())
 
 
 def test_shutdown_waits_for_the_thread(qtbot: Any, store: Store, simulator_factory: Any) -> None:
@@ -78,7 +78,7 @@ def test_shutdown_waits_for_the_thread(qtbot: Any, store: Store, simulator_facto
     controller = _controller(store, sim)
     seen: list[ChangeSet] = []
     controller.changes.connect(seen.append)
-    controller.start(SyncScope.everything())
+    controller.start(Scope.everything())
     qtbot.waitUntil(lambda: bool(seen), timeout=30_000)
     assert controller.shutdown(30_000)
     with qtbot.waitSignal(controller.finished, timeout=10_000) as done:

@@ -14,9 +14,9 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from app.domain import Scope, ScopeKind
 from app.store import SyncState
-from app.store.queries import Scope, ScopeKind
-from app.ui.catalogue.snapshot import CatalogueSnapshot, NodeData, NodeKind
+from app.ui.catalogue.snapshot import CatalogueSnapshot, NodeData
 from app.ui.common import listdiff
 from app.ui.common.formatting import format_count
 from app.ui.common.icons import icon
@@ -35,10 +35,10 @@ _STATE_ICONS = {
     SyncState.NEVER: "state-never",
 }
 _KIND_ICONS = {
-    NodeKind.ALL: "all",
-    NodeKind.ORGANIZATION: "organization",
-    NodeKind.FIELD: "field",
-    NodeKind.SURVEY: "survey",
+    ScopeKind.ALL: "all",
+    ScopeKind.ORGANIZATION: "organization",
+    ScopeKind.FIELD: "field",
+    ScopeKind.SURVEY: "survey",
 }
 
 
@@ -63,7 +63,7 @@ class CatalogueTreeModel(QAbstractItemModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._root = Node(NodeData(NodeKind.ROOT, None, ""), None)
+        self._root = Node(NodeData(ScopeKind.ALL, None, ""), None)
         self._by_key: dict[tuple[str, str | None], Node] = {}
         self._snapshot = CatalogueSnapshot.empty()
         self._icons: dict[str, Any] = {}
@@ -73,7 +73,7 @@ class CatalogueTreeModel(QAbstractItemModel):
     def snapshot(self) -> CatalogueSnapshot:
         return self._snapshot
 
-    def index_for(self, kind: NodeKind, sentera_id: str | None) -> QModelIndex:
+    def index_for(self, kind: ScopeKind, sentera_id: str | None) -> QModelIndex:
         node = self._by_key.get((kind.value, sentera_id))
         return QModelIndex() if node is None else self.createIndex(node.row(), 0, node)
 
@@ -161,7 +161,7 @@ class CatalogueTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DecorationRole:
             name = (
                 _STATE_ICONS[data.state]
-                if data.kind is NodeKind.SURVEY and data.state
+                if data.kind is ScopeKind.SURVEY and data.state
                 else (_KIND_ICONS.get(data.kind, "blank"))
             )
             return self._icon(name)

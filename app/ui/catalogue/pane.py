@@ -16,19 +16,18 @@ from collections.abc import Iterable
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, QTimer, Signal
 from PySide6.QtWidgets import QLineEdit, QTreeView, QVBoxLayout, QWidget
 
-from app.domain import ChangeSet, Level
+from app.domain import ChangeSet, Level, ScopeKind
 from app.store import Store
-from app.sync.events import ScopeKind
 from app.ui.catalogue.model import CatalogueTreeModel
 from app.ui.catalogue.proxy import CatalogueFilterProxy
-from app.ui.catalogue.snapshot import CatalogueSnapshot, NodeData, NodeKind, load_catalogue
+from app.ui.catalogue.snapshot import CatalogueSnapshot, NodeData, load_catalogue
 from app.ui.common.icons import icon
 from app.ui.common.tasks import TaskManager
 
 log = logging.getLogger(__name__)
 
 TREE_REFRESH_MS = 500  # during a sync, counts need not tick on every page
-ALL_MOSAICS = NodeData(NodeKind.ALL, None, "All mosaics")
+ALL_MOSAICS = NodeData(ScopeKind.ALL, None, "All mosaics")
 
 
 class CataloguePane(QWidget):
@@ -100,12 +99,12 @@ class CataloguePane(QWidget):
         snapshot = self.model.snapshot
         chain: dict[ScopeKind, tuple[str, str]] = {}
         field_id: str | None = None
-        if scope.kind is NodeKind.SURVEY:
+        if scope.kind is ScopeKind.SURVEY:
             chain[ScopeKind.SURVEY] = (scope.sentera_id, scope.name)
             field_id = snapshot.field_of_survey.get(scope.sentera_id)
-        elif scope.kind is NodeKind.FIELD:
+        elif scope.kind is ScopeKind.FIELD:
             field_id = scope.sentera_id
-        elif scope.kind is NodeKind.ORGANIZATION:
+        elif scope.kind is ScopeKind.ORGANIZATION:
             chain[ScopeKind.ORGANIZATION] = (scope.sentera_id, scope.name)
         if field_id is not None:
             chain[ScopeKind.FIELD] = (field_id, snapshot.names.get(field_id, field_id))
@@ -184,11 +183,11 @@ class CataloguePane(QWidget):
         if text:
             self.tree.expandAll()
 
-    def select(self, kind: NodeKind, sentera_id: str | None) -> bool:
+    def select(self, kind: ScopeKind, sentera_id: str | None) -> bool:
         """Select an entry without reporting it (restoring, merging); False if absent."""
         return self._select(kind, sentera_id)
 
-    def _select(self, kind: NodeKind, sentera_id: str | None) -> bool:
+    def _select(self, kind: ScopeKind, sentera_id: str | None) -> bool:
         index = self.proxy.mapFromSource(self.model.index_for(kind, sentera_id))
         if not index.isValid():
             return False
@@ -220,11 +219,11 @@ class CataloguePane(QWidget):
         """Select the entry saved by `saved_scope()` (or everything) and report it."""
         kind_text, _, sentera_id = (saved or "all:").partition(":")
         try:
-            kind = NodeKind(kind_text)
+            kind = ScopeKind(kind_text)
         except ValueError:
-            kind = NodeKind.ALL
+            kind = ScopeKind.ALL
         if not self._select(kind, sentera_id or None):
-            self._select(NodeKind.ALL, None)
+            self._select(ScopeKind.ALL, None)
         current = self.tree.selectionModel().currentIndex()
         data = self.model.node_data(self.proxy.mapToSource(current))
         self._set_scope(data or ALL_MOSAICS)
@@ -238,11 +237,11 @@ class CataloguePane(QWidget):
 
 def _deletes(scope: NodeData, change: ChangeSet) -> bool:
     """Whether `change` removed the tree entry `scope`."""
-    if scope.kind is NodeKind.SURVEY:
+    if scope.kind is ScopeKind.SURVEY:
         own = change.level is Level.SURVEYS and scope.sentera_id in change.deleted
         return own or scope.sentera_id in change.cascaded_surveys
-    if scope.kind is NodeKind.FIELD:
+    if scope.kind is ScopeKind.FIELD:
         return change.level is Level.FIELDS and scope.sentera_id in change.deleted
-    if scope.kind is NodeKind.ORGANIZATION:
+    if scope.kind is ScopeKind.ORGANIZATION:
         return change.level is Level.ORGANIZATIONS and scope.sentera_id in change.deleted
     return False

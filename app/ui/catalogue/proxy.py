@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
+from app.domain import ScopeKind
 from app.ui.catalogue.model import KIND_ROLE
-from app.ui.catalogue.snapshot import NodeKind
 
 
 class CatalogueFilterProxy(QSortFilterProxyModel):
@@ -37,7 +37,7 @@ class CatalogueFilterProxy(QSortFilterProxyModel):
         if not self._needle:
             return True
         index = self.sourceModel().index(source_row, 0, source_parent)
-        if index.data(KIND_ROLE) == NodeKind.ALL.value:
+        if index.data(KIND_ROLE) == ScopeKind.ALL.value:
             return True
         name = index.data(Qt.ItemDataRole.DisplayRole) or ""
         return self._needle in str(name).casefold()

@@ -10,24 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
-from app.domain import Level
+from app.domain import Level, ScopeKind
 from app.store import Store, SyncState
 from app.ui.common.formatting import format_count, format_datetime
 
 
-class NodeKind(StrEnum):
-    ROOT = "root"
-    ALL = "all"
-    ORGANIZATION = "organization"
-    FIELD = "field"
-    SURVEY = "survey"
-
-
 @dataclass(frozen=True, slots=True)
 class NodeData:
-    kind: NodeKind
+    kind: ScopeKind
     sentera_id: str | None
     name: str
     count: int | None = None
@@ -97,7 +88,7 @@ def load_catalogue(store: Store) -> CatalogueSnapshot:
         new = f", {format_count(s.new_mosaic_count)} new" if s.new_mosaic_count else ""
         surveys_by_field.setdefault(s.field_sentera_id, []).append(
             NodeData(
-                NodeKind.SURVEY,
+                ScopeKind.SURVEY,
                 s.sentera_id,
                 s.name,
                 count=s.mosaic_count,
@@ -116,7 +107,7 @@ def load_catalogue(store: Store) -> CatalogueSnapshot:
         where = ", ".join(part for part in (f.farm, f.grower) if part)
         fields_by_org.setdefault(f.organization_sentera_id, []).append(
             NodeData(
-                NodeKind.FIELD,
+                ScopeKind.FIELD,
                 f.sentera_id,
                 f.name,
                 count=f.survey_count,
@@ -133,7 +124,7 @@ def load_catalogue(store: Store) -> CatalogueSnapshot:
         )
     roots: list[NodeData] = [
         NodeData(
-            NodeKind.ALL,
+            ScopeKind.ALL,
             None,
             "All mosaics",
             count=total,
@@ -153,7 +144,7 @@ def load_catalogue(store: Store) -> CatalogueSnapshot:
             org_state = SyncState.SYNCED
         roots.append(
             NodeData(
-                NodeKind.ORGANIZATION,
+                ScopeKind.ORGANIZATION,
                 org.sentera_id,
                 org.name,
                 count=len(children),

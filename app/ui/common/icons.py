@@ -17,7 +17,7 @@ from PySide6.QtCore import QByteArray, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from app.api.resources import resource_path
+from app.resources import resource_path
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.api.errors import InvalidServerUrl
 from app.api.transport import check_server_url
-from app.ui.session.preferences import Preferences
+from app.ui.common.preferences import Preferences
 
 
 class SettingsDialog(QDialog):

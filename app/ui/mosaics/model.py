@@ -28,9 +28,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtCore import Signal as QtSignal
 
-from app.domain import ChangeSet, Level
+from app.domain import ChangeSet, Level, Scope, ScopeKind
 from app.store import MosaicQuery, MosaicSnapshot, Store
-from app.store.queries import Scope, ScopeKind
 from app.ui.common import listdiff
 from app.ui.common.tasks import TaskManager
 from app.ui.mosaics.columns import COLUMNS, ID_ROLE, IS_NEW_ROLE, RowView, cell_data

@@ -16,11 +16,9 @@ from dataclasses import replace
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
-from app.domain import ChangeSet, Level
+from app.domain import ChangeSet, Level, Scope, ScopeKind
 from app.store import MosaicQuery, MosaicSort, Store
-from app.store.queries import Scope
-from app.store.queries import ScopeKind as StoreScopeKind
-from app.ui.catalogue.snapshot import NodeData, NodeKind
+from app.ui.catalogue.snapshot import NodeData
 from app.ui.common.tasks import TaskManager
 from app.ui.mosaics.columns import COLUMNS
 from app.ui.mosaics.details import DetailsPane
@@ -31,12 +29,6 @@ from app.ui.mosaics.view import MosaicTableView
 
 log = logging.getLogger(__name__)
 
-_STORE_KINDS = {
-    NodeKind.ORGANIZATION: StoreScopeKind.ORGANIZATION,
-    NodeKind.FIELD: StoreScopeKind.FIELD,
-    NodeKind.SURVEY: StoreScopeKind.SURVEY,
-}
-_NOUNS = {NodeKind.ORGANIZATION: "organization", NodeKind.FIELD: "field", NodeKind.SURVEY: "survey"}
 _GONE = "This mosaic was deleted on FieldAgent."
 TABLE_PAGE, NOTICE_PAGE = 0, 1
 
@@ -113,9 +105,9 @@ class MosaicsPane(QWidget):
     # -- query ----------------------------------------------------------------------------
     def store_scope(self) -> Scope | None:
         scope = self._scope
-        if scope is None or scope.kind not in _STORE_KINDS or scope.sentera_id is None:
+        if scope is None or scope.kind is ScopeKind.ALL or scope.sentera_id is None:
             return None
-        return Scope(_STORE_KINDS[scope.kind], scope.sentera_id)
+        return Scope(scope.kind, scope.sentera_id)
 
     def build_query(self) -> MosaicQuery:
         bar = self.filter_bar
@@ -182,7 +174,7 @@ class MosaicsPane(QWidget):
     def update_page(self) -> None:
         notice = self.notice
         if self._deleted and self._scope is not None:
-            noun = _NOUNS.get(self._scope.kind, "item")
+            noun = self._scope.kind.noun
             notice.show_notice(
                 "deleted",
                 f"This {noun} was deleted on FieldAgent",

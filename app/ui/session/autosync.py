@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from app.sync.events import Outcome, RunSummary, SyncScope
+from app.domain import Outcome, Scope
+from app.sync.events import RunSummary
+from app.ui.common.preferences import AutoSyncSettings
 from app.ui.session.connectivity import Connection, ConnectionMonitor, ConnectionStatus
 
 log = logging.getLogger(__name__)
@@ -32,19 +33,7 @@ class Controller(Protocol):
     @property
     def is_running(self) -> bool: ...
 
-    def start(self, scope: SyncScope) -> bool: ...
-
-
-@dataclass(frozen=True, slots=True)
-class AutoSyncSettings:
-    on_reconnect: bool = True
-    periodic_minutes: float = 30  # 0 = off
-    on_start: bool = False
-    # A catalogue that was never synced is fetched as soon as FieldAgent answers: a new
-    # user (or the demo) should not have to find the Sync button to see anything.
-    first_sync: bool = True
-    settle_ms: int = 3_000  # wait for a new connection to settle before syncing
-    recent_minutes: int = 5  # a completed sync this recent makes a reconnect sync pointless
+    def start(self, scope: Scope) -> bool: ...
 
 
 class AutoSync(QObject):
@@ -60,7 +49,7 @@ class AutoSync(QObject):
         *,
         settings: AutoSyncSettings,
         last_complete_sync: Callable[[], datetime | None],
-        start_sync: Callable[[SyncScope], bool] | None = None,
+        start_sync: Callable[[Scope], bool] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -169,7 +158,7 @@ class AutoSync(QObject):
             return
         if self._controller.is_running:
             log.debug("auto-sync (%s) skipped: a sync is running", why)
-        elif self._start_sync(SyncScope.everything()):
+        elif self._start_sync(Scope.everything()):
             log.info("auto-sync started: %s", why)
             self.sync_started.emit(why)
         self._periodic.stop()  # re-armed from now when the run finishes

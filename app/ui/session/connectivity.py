@@ -25,7 +25,14 @@ from PySide6.QtNetwork import QNetworkInformation
 
 from app.api.auth import TokenProvider
 from app.api.client import FieldAgentClient
-from app.api.errors import ApiError, AuthError, NetworkError, RequestTimeout, ServerError
+from app.api.errors import (
+    ApiError,
+    AuthError,
+    NetworkError,
+    RequestTimeout,
+    ServerError,
+    TLSError,
+)
 from app.ui.common.connection_state import Connection, ConnectionStatus
 from app.ui.common.tasks import NETWORK, TaskManager
 
@@ -60,7 +67,7 @@ def probe_server(graphql_url: str, tokens: TokenProvider | None) -> tuple[Connec
             client.current_user()
     except AuthError as error:
         return Connection.SIGNED_OUT, error.user_message
-    except (NetworkError, RequestTimeout, ServerError) as error:
+    except (NetworkError, TLSError, RequestTimeout, ServerError) as error:
         return Connection.UNREACHABLE, error.user_message
     except ApiError as error:  # it answered, if oddly: reachable
         log.info("probe got an unexpected answer: %s", error)

@@ -21,7 +21,7 @@ from app.store import DB_FILENAME
 from app.store.migrate import BACKUP_DIRNAME
 from app.sync.retry import RetryPolicy
 from app.ui.common.browser import open_url_without_secrets
-from app.ui.session.autosync import AutoSyncSettings
+from app.ui.common.preferences import AutoSyncSettings
 from app.ui.session.connectivity import ProbeTimings
 
 log = logging.getLogger(__name__)

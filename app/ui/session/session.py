@@ -40,9 +40,11 @@ from app.account.token_store import RunOnlyKeyring, SignInMethod, StoredSignIn, 
 from app.api.auth import OAuthTokens, TokenProvider
 from app.api.client import FieldAgentClient
 from app.api.errors import AuthError
+from app.domain import Outcome, Scope
 from app.store import Store
-from app.sync.events import Outcome, RunSummary, SyncScope
+from app.sync.events import RunSummary
 from app.sync.worker import ClientFactory, EngineFactory, SyncController
+from app.ui.common.preferences import Preferences, load_preferences, save_preferences
 from app.ui.common.tasks import NETWORK, TaskManager
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dialogs.signin import SignInDialog
@@ -55,7 +57,6 @@ from app.ui.session.parts import (
     sign_out_message,
     sign_out_question,
 )
-from app.ui.session.preferences import Preferences, load_preferences, save_preferences
 
 if TYPE_CHECKING:
     from app.ui.window import MainWindow
@@ -109,7 +110,7 @@ class AppSession(QObject):
         self.sign_in_dialog: SignInDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.sign_out_box: QMessageBox | None = None
-        self._resume: SyncScope | None = None
+        self._resume: Scope | None = None
         self._remove_data = False
         self._close_after_revoke = False
 

@@ -17,9 +17,9 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QStatusBar, QWidget
 
-from app.domain import ChangeSet
+from app.domain import ChangeSet, Outcome, Scope, ScopeKind
 from app.store import Store
-from app.sync.events import Outcome, RunSummary, ScopeKind, SyncScope
+from app.sync.events import RunSummary
 from app.sync.worker import SyncController
 from app.ui.common.connection_state import Connection
 from app.ui.common.formatting import format_clock_time, format_count
@@ -76,8 +76,8 @@ class SyncPresenter(QObject):
         self.status = SyncStatus(status_bar, store.last_successful_sync_at)
 
         bar = self.toolbar
-        bar.sync_all.triggered.connect(lambda: self.start_sync(SyncScope.everything()))
-        bar.sync_everything.triggered.connect(lambda: self.start_sync(SyncScope.everything()))
+        bar.sync_all.triggered.connect(lambda: self.start_sync(Scope.everything()))
+        bar.sync_everything.triggered.connect(lambda: self.start_sync(Scope.everything()))
         bar.sync_organization.triggered.connect(lambda: self._sync_selected(ScopeKind.ORGANIZATION))
         bar.sync_field.triggered.connect(lambda: self._sync_selected(ScopeKind.FIELD))
         bar.sync_survey.triggered.connect(lambda: self._sync_selected(ScopeKind.SURVEY))
@@ -177,16 +177,16 @@ class SyncPresenter(QObject):
         ):
             name = chain.get(kind)
             action.setEnabled(enabled and name is not None)
-            noun = kind.value
+            noun = kind.noun
             action.setText(f"Sync {noun} “{name[1]}”" if name else f"Sync this {noun}")
         bar.cancel.setEnabled(self.controller.is_running and not self.controller.cancel_requested)
 
     def _sync_selected(self, kind: ScopeKind) -> None:
         target = self._selection.selected_chain().get(kind)
         if target is not None:
-            self.start_sync(SyncScope(kind, target[0]))
+            self.start_sync(Scope(kind, target[0]))
 
-    def start_sync(self, scope: SyncScope) -> bool:
+    def start_sync(self, scope: Scope) -> bool:
         """Start a run unless one is going or sync is unavailable; True if started."""
         enabled, why = self.can_sync()
         if not enabled:
@@ -201,7 +201,7 @@ class SyncPresenter(QObject):
             self.update_actions()
 
     # -- controller events --------------------------------------------------------------
-    def _on_started(self, scope: SyncScope) -> None:
+    def _on_started(self, scope: Scope) -> None:
         if scope.kind is ScopeKind.ALL:
             what = "everything"
         else:

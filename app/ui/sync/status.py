@@ -14,8 +14,8 @@ from datetime import datetime
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QWidget
 
-from app.domain import ChangeSet, Level
-from app.sync.events import Outcome, Progress, RunSummary
+from app.domain import ChangeSet, Level, Outcome
+from app.sync.events import Progress, RunSummary
 from app.ui.common.formatting import (
     format_clock_time,
     format_count,

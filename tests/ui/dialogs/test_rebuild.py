@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from app.domain import ScopeKind
 from app.store import DB_FILENAME, Store
 from app.ui.application import open_store
 from app.ui.dialogs.rebuild import REBUILD_LABEL
@@ -18,7 +19,7 @@ from app.ui.dialogs.rebuild import REBUILD_LABEL
 def damaged_database(folder: Path) -> Path:
     path = folder / DB_FILENAME
     with Store.open(path) as store:
-        store.begin_run("all", None)
+        store.begin_run(ScopeKind.ALL, None)
     with contextlib.closing(sqlite3.connect(path)) as connection:
         connection.execute("DROP TABLE sync_errors")
         connection.commit()

@@ -9,8 +9,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialogButtonBox
 
 from app import config
+from app.ui.common.preferences import load_preferences, save_preferences
 from app.ui.dialogs.settings import SettingsDialog
-from app.ui.session.preferences import load_preferences, save_preferences
 
 
 def test_defaults_then_a_round_trip_through_the_dialog(qtbot: Any, tmp_path: Path):

@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from app.domain import Deleted, Level, SyncPage
+from app.domain import Deleted, Level, Scope, ScopeKind, SyncPage
 from app.store import MosaicQuery, MosaicSort, Store
 from app.store.devtools import fill_synthetic, synthetic_mosaics
-from app.store.queries import Scope, ScopeKind
 from app.ui.common.formatting import enum_label
 from app.ui.common.tasks import TaskManager
 from app.ui.mosaics.columns import BOOL_ROLE, COLUMNS, ID_ROLE, IS_NEW_ROLE

@@ -8,13 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.api import StaticTokenProvider
-from app.domain import Level
+from app.domain import Level, Outcome, Scope
 from app.simulator import Simulator
 from app.store import Store
-from app.sync.events import Outcome, RunSummary, SyncScope
+from app.sync.events import RunSummary
 from app.sync.worker import SyncController
+from app.ui.common.preferences import AutoSyncSettings
 from app.ui.common.tasks import TaskManager
-from app.ui.session.autosync import AutoSync, AutoSyncSettings
+from app.ui.session.autosync import AutoSync
 from app.ui.session.connectivity import Connection, ConnectionMonitor, ProbeTimings
 from tests.ui.conftest import quick_runner
 
@@ -149,7 +150,7 @@ def test_a_run_cut_off_by_the_network_resumes_by_itself_without_refetching(
     sim.faults.add(
         kind="close_connection", query="sync_mosaics", scope_id=survey, after=2, times=None
     )
-    assert harness.controller.start(SyncScope.everything())
+    assert harness.controller.start(Scope.everything())
     qtbot.waitUntil(lambda: len(harness.summaries) == 1, timeout=WAIT)
     assert harness.summaries[0].outcome is Outcome.INTERRUPTED
     assert "continue" in harness.summaries[0].message

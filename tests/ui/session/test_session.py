@@ -17,17 +17,18 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from app import config
+from app import settings as options
 from app.account.session import OAuthSettings
 from app.account.token_store import SERVICE_NAME
-from app.domain import Level
+from app.domain import Level, Outcome, Scope
 from app.simulator import Simulator
 from app.store import DB_FILENAME, Store
-from app.sync.events import Outcome, RunSummary, SyncScope
+from app.sync.events import RunSummary
 from app.sync.retry import RetryPolicy
 from app.ui.common.formatting import format_clock_time
+from app.ui.common.preferences import SYNC_ON_RECONNECT, load_preferences
 from app.ui.common.tasks import NETWORK
 from app.ui.session.connectivity import Connection, ProbeTimings
-from app.ui.session.preferences import SYNC_ON_RECONNECT, load_preferences
 from app.ui.session.session import AppSession, MemoryKeyring, SessionTuning, remove_local_database
 from app.ui.window import MainWindow
 from tests.ui.conftest import settle
@@ -138,13 +139,13 @@ def test_a_refused_token_stops_the_sync_then_signing_in_resumes_it(
     settings: QSettings,
     store: Store,
 ) -> None:
-    settings.setValue(config.CONCURRENCY_KEY, 1)  # one survey at a time: a known cut point
+    settings.setValue(options.CONCURRENCY.path, 1)  # one survey at a time: a known cut point
     settings.setValue(SYNC_ON_RECONNECT, False)  # only the resume may start the second run
     app = make_app(simulator, token=simulator.demo_token)
     app.wait_for(qtbot, Connection.ONLINE)
     # The 4th mosaics page gets a 401 and the pasted token dies: it cannot be refreshed.
     simulator.faults.add("expire_token", query="sync_mosaics", after=3, invalidate=True, times=None)
-    assert app.window.sync.start_sync(SyncScope.everything())
+    assert app.window.sync.start_sync(Scope.everything())
     first = app.wait_for_runs(qtbot, 1)
     assert first.outcome is Outcome.SIGNED_OUT
     kept = store.counts().mosaics
@@ -208,7 +209,7 @@ def test_a_run_cut_off_by_the_network_says_so_and_continues(
     sim.faults.add(
         kind="close_connection", query="sync_mosaics", scope_id=survey, after=2, times=None
     )
-    assert app.window.sync.start_sync(SyncScope.everything())
+    assert app.window.sync.start_sync(Scope.everything())
     cut = app.wait_for_runs(qtbot, 1)
     assert cut.outcome is Outcome.INTERRUPTED
     banner = app.window.sync.banner
@@ -263,7 +264,7 @@ def test_sign_out_keeps_the_data_and_revokes_the_token(
 ) -> None:
     app = make_app(simulator, token=simulator.demo_token)
     app.wait_for(qtbot, Connection.ONLINE)
-    assert app.window.sync.start_sync(SyncScope.everything())
+    assert app.window.sync.start_sync(Scope.everything())
     app.wait_for_runs(qtbot, 1)
     synced = store.counts().mosaics
 
@@ -305,7 +306,7 @@ def test_sign_out_and_remove_the_data_closes_then_the_database_goes(
     tmp_path: Path,
 ) -> None:
     app = make_app(simulator, token=simulator.demo_token)
-    assert app.window.sync.start_sync(SyncScope.everything())
+    assert app.window.sync.start_sync(Scope.everything())
     app.wait_for_runs(qtbot, 1)
     box = app.session.confirm_sign_out()
     box.checkBox().setChecked(True)

@@ -11,9 +11,9 @@ Run by CI against the frozen bundle (packaging/build.sh) and usable from a check
    was written to stderr (captured at the file-descriptor level, so Qt's and the C
    libraries' own writes count too; they are replayed on the real stderr afterwards).
 
-Also here: the "first window" probe used to measure cold start. With
-`FIELDDESK_EXIT_AFTER_FIRST_WINDOW=1` a launch quits as soon as its window has painted
-for the first time, after logging "first window shown".
+It drives the whole application, so it sits above `app.ui` (beside `__main__`), not
+in `app.launch`, which the window itself imports. The "first window" probe used to
+measure cold start is `app.launch.first_window`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-FIRST_WINDOW_ENV = "FIELDDESK_EXIT_AFTER_FIRST_WINDOW"
 SMOKE_TIMEOUT_S = 300.0
 # stderr lines that are not a problem (substrings); everything else fails the smoke test.
 ALLOWED_STDERR: tuple[str, ...] = ()
@@ -115,14 +114,15 @@ def _smoke(data_dir: Path, size: str, timeout_s: float) -> list[str]:
     from PySide6.QtCore import QSettings, QTimer
 
     from app.api.auth import StaticTokenProvider
-    from app.launch import logs
+    from app.domain import Outcome, Scope
+    from app.launch import early, logs
     from app.simulator import Simulator, SimulatorConfig
     from app.store import DB_FILENAME
-    from app.sync.events import Outcome, RunSummary, SyncScope
+    from app.sync.events import RunSummary
     from app.ui import application
 
     setup = logs.configure_logging(data_dir)
-    logs.route_qt_messages()
+    logs.route_qt_messages(early.report_qt_failure)
     problems: list[str] = []
     result: dict[str, Any] = {}
     errors: list[str] = []
@@ -150,9 +150,7 @@ def _smoke(data_dir: Path, size: str, timeout_s: float) -> list[str]:
             window.controller.finished.connect(finished)
             QTimer.singleShot(
                 0,
-                lambda: result.setdefault(
-                    "started", window.sync.start_sync(SyncScope.everything())
-                ),
+                lambda: result.setdefault("started", window.sync.start_sync(Scope.everything())),
             )
             QTimer.singleShot(int(timeout_s * 1000), give_up)
 
@@ -208,23 +206,3 @@ def _smoke(data_dir: Path, size: str, timeout_s: float) -> list[str]:
 
 
 # -- first window -----------------------------------------------------------------------
-
-
-def watch_first_window(window: Any) -> Any:
-    """Log "first window shown" when `window` first paints; with
-    FIELDDESK_EXIT_AFTER_FIRST_WINDOW=1 also quit right then (cold-start measurement)."""
-    from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    class Probe(QObject):
-        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-            if event.type() == QEvent.Type.Paint:
-                window.removeEventFilter(self)
-                log.info("first window shown")
-                if os.environ.get(FIRST_WINDOW_ENV) == "1":
-                    QTimer.singleShot(0, QApplication.quit)
-            return False
-
-    probe = Probe(window)
-    window.installEventFilter(probe)
-    return probe
