@@ -13,6 +13,8 @@ CORE_MODULES = [
     "app.simulator",
     "app.account",
     "app.cli",
+    "app.imagery.raster",
+    "app.imagery.render",
 ]
 
 
