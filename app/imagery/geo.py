@@ -42,6 +42,11 @@ def transformer(source: int | str, target: int | str) -> Transformer:
     )
 
 
+@lru_cache(maxsize=32)
+def _proj(epsg: int) -> Proj:
+    return Proj(CRS.from_epsg(epsg))
+
+
 @dataclass(frozen=True, slots=True)
 class MapCrs:
     """The map's projected CRS (an EPSG code) and its conversions to and from lon/lat."""
@@ -72,13 +77,13 @@ class MapCrs:
     def convergence(self, x: float, y: float) -> float:
         """Degrees from grid north to true north at a map point (the north arrow's tilt)."""
         lon, lat = self.to_lon_lat(x, y)
-        factors = Proj(self.crs).get_factors(lon, lat)
+        factors = _proj(self.epsg).get_factors(lon, lat)
         return float(factors.meridian_convergence)
 
     def scale_factor(self, x: float, y: float) -> float:
         """Ground metres per map unit: 1/k, close to 1 in UTM (kept for the scale bar)."""
         lon, lat = self.to_lon_lat(x, y)
-        factors = Proj(self.crs).get_factors(lon, lat)
+        factors = _proj(self.epsg).get_factors(lon, lat)
         k = float(factors.meridional_scale)
         return 1.0 / k if k > 0 and math.isfinite(k) else 1.0
 
