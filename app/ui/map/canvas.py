@@ -170,7 +170,7 @@ class MapCanvas(QWidget):
         painter.fillRect(rect, BACKGROUND)
         view = self.view
         if self.layer is not None:
-            self.layer.paint(painter, view, self.opacity)
+            self.layer.paint(painter, view, self.opacity, self.devicePixelRatioF())
         self._paint_outlines(painter, view)
         if self.crs is not None:
             mx, my = self.cx, self.cy

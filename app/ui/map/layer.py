@@ -177,11 +177,14 @@ class RasterLayer(QObject):
         return self.style.ranges[0]
 
     # -- painting (UI thread; caches only) -----------------------------------------------
-    def paint(self, painter: QPainter, view: View, opacity: float) -> None:
+    def paint(
+        self, painter: QPainter, view: View, opacity: float, pixel_ratio: float = 1.0
+    ) -> None:
         grid = self.grid
         if grid is None or self.style is None:
             return
-        level = grid.level_for(view.res)
+        # On a HiDPI screen a logical pixel holds several device pixels: read sharper.
+        level = grid.level_for(view.res / max(1.0, pixel_ratio))
         wanted = list(grid.tiles_in(*view.bounds, level))
         self._wanted = frozenset(wanted)
         painter.save()
