@@ -69,6 +69,7 @@ class OfflineImagery:
     ndvi: list[str]  # two NDVI mosaics of the field, both downloaded, newest first
     rgb: str  # an RGB mosaic of the field, downloaded
     missing: str  # an available mosaic of the field that was not downloaded
+    simulator: Simulator  # stopped before any test runs: the map works offline
 
 
 def _post(http: httpx.Client, sim: Simulator, query: str, variables: dict[str, Any]) -> Any:
@@ -141,7 +142,7 @@ def fetch_offline_imagery(folder: Path) -> OfflineImagery:
             source.paths[mosaic_id] = target
         http.close()
         org_id = source.outlines[field_id].organization_id
-        return OfflineImagery(source, org_id, field_id, ndvi, rgb, missing)
+        return OfflineImagery(source, org_id, field_id, ndvi, rgb, missing, sim)
     finally:
         sim.stop()
 

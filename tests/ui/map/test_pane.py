@@ -153,6 +153,7 @@ def test_raster_and_outline_line_up_on_screen(
 def test_value_under_the_cursor_is_rasterios_value(
     qtbot: QtBot, pane: MapPane, offline: OfflineImagery
 ) -> None:
+    assert not offline.simulator.running, "the map reads local files only"
     mosaic = offline.ndvi[0]
     _show(qtbot, pane, offline.organization_id, mosaic=mosaic)
     _painted(qtbot, pane)
