@@ -160,9 +160,10 @@ def browse(meta: dict[str, Any]) -> dict[str, float]:
     done = {"scene": False}
     pane.scene_applied.connect(lambda _s: done.__setitem__("scene", True))
     pane.show_place(meta["organization_id"], meta["field_id"])
-    while not done["scene"]:
+    # ...and GDAL loaded by the pane's warm-up, as it is a second after the window opens.
+    while not done["scene"] or "app.imagery.raster" not in sys.modules or tasks.busy():
         app.processEvents()
-    app.processEvents()
+        time.sleep(0.001)
 
     done["scene"] = False
     first_frame: list[float] = []

@@ -338,7 +338,14 @@ def capture_map(window: object, store: object, sim: object, out: Path) -> None:
 
     field = next(f for f in store.fields(organization.sentera_id) if good(f.sentera_id))
     found = mosaics_of(field.sentera_id)
-    ndvi = [m.sentera_id for m in found if m.mosaic_type == "NDVI"]  # type: ignore[attr-defined]
+    ndvi_all = [m for m in found if m.mosaic_type == "NDVI"]  # type: ignore[attr-defined]
+    # Two dates if the field has them (compare is about change over time).
+    later = ndvi_all[0]
+    earlier = next(
+        (m for m in ndvi_all if m.captured_at[:10] != later.captured_at[:10]),  # type: ignore[attr-defined]
+        ndvi_all[1],
+    )
+    ndvi = [later.sentera_id, earlier.sentera_id]  # type: ignore[attr-defined]
     rgb = next(m.sentera_id for m in found if m.mosaic_type == "RGB")  # type: ignore[attr-defined]
     select(window, "field", field.sentera_id)
     wait_until(lambda: pane.scene is not None and pane.scene.field_id == field.sentera_id)

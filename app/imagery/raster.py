@@ -33,7 +33,11 @@ from app.imagery.geo import WGS84, MapCrs, Ring, transformer
 from app.imagery.stretch import BandStats
 from app.imagery.tiles import TILE, TileGrid, TileKey
 
-STATS_SIDE = 1_024  # longest side of the level the stretch statistics are taken from
+# The stretch statistics come from the whole raster when it is small (exact), else
+# from a level about 512 pixels across: a quarter of a million pixels puts the
+# percentiles well within a colour step, for the price of a block or two.
+STATS_EXACT_SIDE = 1_024
+STATS_SIDE = 512
 HISTOGRAM_SIDE = 1_024
 
 
@@ -235,7 +239,8 @@ class MosaicRaster:
         """Per-band statistics for the stretches, from a coarse level of the pyramid."""
         g = self.grid
         bounds = (g.left, g.top - g.height * g.pixel, g.left + g.width * g.pixel, g.top)
-        area = self.read_area(bounds, STATS_SIDE)
+        longest = max(g.width, g.height)
+        area = self.read_area(bounds, longest if longest <= STATS_EXACT_SIDE else STATS_SIDE)
         if area is None:
             return [None for _ in self.bands]
         return [BandStats.of(band[area.valid]) for band in area.values]

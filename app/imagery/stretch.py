@@ -57,7 +57,18 @@ class BandStats:
     @classmethod
     def of(cls, values: npt.NDArray[np.floating] | npt.NDArray[np.integer]) -> BandStats | None:
         """Stats of valid (already unmasked) values; None when there are none."""
-        flat = np.asarray(values, dtype=np.float64).ravel()
+        raw = np.asarray(values).ravel()
+        if raw.dtype == np.uint8:
+            # Bytes (RGB): exact percentiles from a 256-bin count, without sorting.
+            if raw.size == 0:
+                return None
+            counts = np.bincount(raw, minlength=256)
+            cumulative = np.cumsum(counts) / raw.size
+            present = np.flatnonzero(counts)
+            p2 = float(np.searchsorted(cumulative, 0.02))
+            p98 = float(np.searchsorted(cumulative, 0.98))
+            return cls(float(present[0]), float(present[-1]), p2, p98)
+        flat = raw.astype(np.float64, copy=False)
         flat = flat[np.isfinite(flat)]
         if flat.size == 0:
             return None

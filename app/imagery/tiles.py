@@ -45,10 +45,12 @@ class TileGrid:
         return max(0, math.ceil(math.log2(max(self.width, self.height, 1) / TILE)))
 
     def level_for(self, units_per_screen_pixel: float) -> int:
-        """The coarsest level still at least as sharp as the screen (never blurred)."""
+        """The level whose pixels are nearest the screen's: a tile pixel spans 0.71 to
+        1.41 screen pixels. (Always the sharper level would draw up to four times the
+        pixels, each shrunk, for a difference the eye hardly sees.)"""
         if units_per_screen_pixel <= self.pixel:
             return 0
-        level = math.floor(math.log2(units_per_screen_pixel / self.pixel) + 1e-9)
+        level = math.floor(math.log2(units_per_screen_pixel / self.pixel) + 0.5)
         return min(self.max_level, max(0, level))
 
     def tile_span(self, level: int) -> float:

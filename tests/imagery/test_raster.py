@@ -100,15 +100,17 @@ def test_a_coarse_tile_reads_the_matching_overview(samples: dict[str, SampleMosa
         )
 
 
-def test_level_for_a_zoom_is_never_blurrier_than_the_screen(
+def test_level_for_a_zoom_is_the_nearest_in_pixel_size(
     samples: dict[str, SampleMosaic],
 ) -> None:
     sample = samples["NDVI"]
     with MosaicRaster(sample.path, _map_crs_of(sample)) as raster:
         grid = raster.grid
         assert grid.level_for(grid.pixel / 3) == 0
-        assert grid.level_for(grid.pixel * 1.9) == 0
-        assert grid.level_for(grid.pixel * 2.0) == 1
+        assert grid.level_for(grid.pixel * 1.4) == 0
+        assert grid.level_for(grid.pixel * 1.5) == 1
+        assert grid.level_for(grid.pixel * 2.8) == 1
+        assert grid.level_for(grid.pixel * 3.0) == min(2, grid.max_level)
         assert grid.level_for(grid.pixel * 1000) == grid.max_level
 
 

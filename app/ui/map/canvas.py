@@ -40,6 +40,8 @@ SELECTED = QColor(20, 110, 220)
 ZOOM_STEP = 2.0
 CLICK_SLOP = 4  # pixels a press may move and still be a click
 MIN_RES, MAX_RES = 0.01, 20_000.0
+MARKER_BELOW = 14  # screen pixels: a smaller outline is drawn as a marker
+MARKER_RADIUS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +158,18 @@ class MapCanvas(QWidget):
         self.set_view(self.cx - dx * self.res, self.cy + dy * self.res, self.res)
 
     def outline_at(self, sx: float, sy: float) -> str | None:
-        mx, my = self.view.to_map(sx, sy)
+        """The field under a screen point: inside its outline, or on its marker."""
+        view = self.view
+        mx, my = view.to_map(sx, sy)
         point = QPointF(mx, my)
         for outline, path, box in reversed(self._paths):
             if box.contains(point) and path.contains(point):
                 return outline.field_id
+        for outline, _path, box in reversed(self._paths):
+            if max(box.width(), box.height()) / view.res < MARKER_BELOW:
+                cx, cy = view.to_screen(box.center().x(), box.center().y())
+                if math.hypot(cx - sx, cy - sy) <= MARKER_RADIUS + 2:
+                    return outline.field_id
         return None
 
     # -- painting ---------------------------------------------------------------------------
@@ -212,6 +221,15 @@ class MapCanvas(QWidget):
                 QColor(255, 255, 255, 40) if self.layer is None else Qt.BrushStyle.NoBrush
             )
             painter.drawPath(transform.map(path))
+        # Fields too small to see at this zoom (an organization spread over a state)
+        # get a marker, so every field can still be found and clicked.
+        painter.setPen(QPen(QColor(255, 255, 255), 1.5))
+        for outline, _path, box in self._paths:
+            if max(box.width(), box.height()) / view.res < MARKER_BELOW:
+                sx, sy = view.to_screen(box.center().x(), box.center().y())
+                chosen = outline.field_id == self.selected_field
+                painter.setBrush(SELECTED if chosen else OUTLINE)
+                painter.drawEllipse(QPointF(sx, sy), MARKER_RADIUS, MARKER_RADIUS)
         if selected is not None:
             pen = QPen(SELECTED, 2.6)
             pen.setCosmetic(True)
@@ -228,13 +246,16 @@ class MapCanvas(QWidget):
         for outline, _path, box in self._paths:
             sx, sy = view.to_screen(box.center().x(), box.center().y())
             screen_width = box.width() / view.res
-            if screen_width < 24 or not (0 <= sx <= view.width and 0 <= sy <= view.height):
+            if not (0 <= sx <= view.width and 0 <= sy <= view.height):
                 continue
+            marker = max(box.width(), box.height()) / view.res < MARKER_BELOW
             text = metrics.elidedText(
-                outline.name, Qt.TextElideMode.ElideRight, int(max(60.0, screen_width))
+                outline.name, Qt.TextElideMode.ElideRight, int(max(140.0, screen_width))
             )
             label = QRectF(0, 0, metrics.horizontalAdvance(text) + 8, metrics.height() + 2)
             label.moveCenter(QPointF(sx, sy))
+            if marker:
+                label.moveLeft(sx + MARKER_RADIUS + 3)
             if self.layer is not None and outline.field_id == self.selected_field:
                 label.moveTop(sy - box.height() / view.res / 2 - label.height() - 4)
             if any(label.intersects(other) for other in taken):

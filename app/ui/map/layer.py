@@ -79,6 +79,7 @@ class RasterLayer(QObject):
     ready = Signal()  # opened: grid, kind and stats known
     failed = Signal(str)  # could not be opened: why, for the user
     updated = Signal()  # a tile arrived or the style changed: repaint
+    restyled = Signal()  # the ranges changed (the compared layer follows)
     value_found = Signal(float, float, object)  # lon, lat, tuple of values or None
     histogram_ready = Signal(object, object)  # counts, edges
 
@@ -103,6 +104,8 @@ class RasterLayer(QObject):
         self.ramp = default_ramp(mosaic_type)
         self.stretch = Stretch.PERCENT_2_98
         self.style: Style | None = None
+        # Set while compared: the other date's ranges, so one colour means one value.
+        self.shared_ranges: tuple[ValueRange, ...] | None = None
         self._generation = 0  # bumped by every restyle: older renders are dropped
         self._images: LruCache[tuple[int, TileKey], QImage] = LruCache(
             IMAGE_CACHE_BYTES, lambda image: image.sizeInBytes()
@@ -150,20 +153,39 @@ class RasterLayer(QObject):
         return self.raster.grid if self.raster is not None else None
 
     # -- style -----------------------------------------------------------------------------
-    def set_style(self, *, ramp: Ramp | None = None, stretch: Stretch | None = None) -> None:
+    def set_style(
+        self,
+        *,
+        ramp: Ramp | None = None,
+        stretch: Stretch | None = None,
+        shared: tuple[ValueRange, ...] | bool | None = False,
+    ) -> None:
+        """Change the colouring; `shared` (a range per band, or None to drop it) makes
+        this layer use another's ranges (compare); False leaves that as it is."""
         if ramp is not None:
             self.ramp = ramp
         if stretch is not None:
             self.stretch = stretch
+        if shared is not False:
+            self.shared_ranges = shared if isinstance(shared, tuple) else None
         if self.raster is not None:
             self._restyle()
 
     def _restyle(self) -> None:
-        ranges = tuple(
-            value_range(self.stretch, s, rgb=self.is_rgb, thermal=self.is_thermal)
-            for s in self.stats
-        )
+        if self.shared_ranges is not None:
+            ranges = self.shared_ranges
+        else:
+            ranges = tuple(
+                value_range(self.stretch, s, rgb=self.is_rgb, thermal=self.is_thermal)
+                for s in self.stats
+            )
+        if self.is_rgb and ranges:
+            # One range for the three bands: a per-band stretch shifts the hues and turns
+            # the sensor's noise in a narrow band into coloured speckle.
+            linked = ValueRange(min(r.low for r in ranges), max(r.high for r in ranges))
+            ranges = (linked,) * len(ranges)
         self.style = Style(self.ramp, ranges)
+        self.restyled.emit()
         self._generation += 1
         self._images.clear()
         self._pending.clear()
@@ -238,7 +260,9 @@ class RasterLayer(QObject):
             image = QImage(
                 rgba.data, TILE, TILE, TILE * 4, QImage.Format.Format_RGBA8888_Premultiplied
             )
-            return image.copy()  # owns its pixels once `rgba` is gone
+            # The raster paint engine's own format: drawn without a conversion per paint
+            # (and the conversion copies, so the image owns its pixels once `rgba` is gone).
+            return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
 
         self.tasks.run_in_background(
             render,

@@ -71,7 +71,7 @@ def draw_north_arrow(painter: QPainter, rect: QRectF, convergence_degrees: float
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(PANEL)
-    painter.drawEllipse(centre, 20, 24)
+    painter.drawRoundedRect(QRectF(centre.x() - 20, centre.y() - 24, 40, 48), 12, 12)
     painter.translate(centre)
     painter.rotate(-convergence_degrees)  # true north sits this far from grid north
     arrow = QPolygonF([QPointF(0, -16), QPointF(7, 8), QPointF(0, 3), QPointF(-7, 8)])

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -31,7 +31,7 @@ from app.imagery.geo import MapCrs
 from app.imagery.ramps import SPECS, Ramp
 from app.imagery.source import MapSource, MosaicRef
 from app.imagery.stretch import LABELS, Stretch
-from app.ui.common.tasks import STORE, TaskManager
+from app.ui.common.tasks import IMAGERY, STORE, TaskManager
 from app.ui.map import exports
 from app.ui.map.canvas import MapCanvas, MapOutline
 from app.ui.map.histogram import HistogramDialog
@@ -42,6 +42,7 @@ from app.ui.map.state import FieldView, load_field_view, save_field_view
 
 log = logging.getLogger(__name__)
 
+WARM_UP_MS = 1_000
 NO_DOWNLOADS = "Downloading imagery needs the offline library, which this build does not have yet."
 
 
@@ -78,7 +79,7 @@ class MapPane(QWidget):
         self.compare_canvas.hide()
         self.prompt = MissingPrompt(self)
         self.prompt.hide()
-        self.readout = QLabel(self)  # the window puts it in its status bar
+        self.readout = QLabel()  # the window puts it in its status bar (hence no parent)
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
         self.readout.setMinimumWidth(260)
         self._build_toolbar()
@@ -97,6 +98,11 @@ class MapPane(QWidget):
         layout.addWidget(self.splitter, 1)
         self._connect()
         self._update_actions()
+        # GDAL takes about a second to load: load it in the background soon after the
+        # window is up, so the first mosaic the user picks does not wait for it.
+        QTimer.singleShot(
+            WARM_UP_MS, self, lambda: tasks.run_in_background(_load_gdal, pool=IMAGERY)
+        )
 
     # -- construction -------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
@@ -280,6 +286,7 @@ class MapPane(QWidget):
                 )
             else:
                 self.layer = self._make_layer(self.canvas, mosaic, scene.path, scene.crs)
+                self.layer.restyled.connect(self._share_ranges)
         self._fill_compare(scene)
         self._update_actions()
         self.scene_applied.emit(scene)
@@ -464,10 +471,21 @@ class MapPane(QWidget):
                 )
                 return
             self.compare_layer = self._make_layer(canvas, ref, path, crs)
+            self._share_ranges()
 
         self.tasks.run_in_background(
             lambda: source.local_mosaic_path(ref.mosaic_id), opened, pool=STORE
         )
+
+    def _share_ranges(self) -> None:
+        """Two dates of one kind share the main mosaic's value ranges: the same colour
+        means the same value on both sides (and both legends say so)."""
+        main, other = self.layer, self.compare_layer
+        if other is None:
+            return
+        same_kind = main is not None and main.mosaic_type == other.mosaic_type
+        ranges = main.style.ranges if same_kind and main is not None and main.style else None
+        other.set_style(shared=ranges)
 
     def _mirror(self, target: MapCanvas, view: View) -> None:
         """Pan and zoom locked: one view follows the other (never back again)."""
@@ -569,6 +587,16 @@ class MapPane(QWidget):
     def shutdown(self) -> None:
         self.remember_field()
         self._close_layers()
+
+
+def _load_gdal() -> None:
+    """Import rasterio and register GDAL's drivers (what the first open would pay)."""
+    import rasterio
+
+    import app.imagery.raster  # noqa: F401
+
+    with rasterio.Env():
+        pass
 
 
 def _legend_title(mosaic: MosaicRef) -> str:
