@@ -9,7 +9,7 @@ import rasterio
 from app.imagery.geo import MapCrs, project_rings, utm_epsg
 from app.imagery.ramps import Ramp, default_ramp, lut
 from app.imagery.raster import MosaicRaster
-from app.imagery.render import Style, colourise
+from app.imagery.render import Style, colourise, to_rgba
 from app.imagery.stretch import BandStats, Stretch, ValueRange, value_range
 from app.imagery.tiles import LruCache
 from tests.imagery.conftest import SampleMosaic
@@ -40,7 +40,7 @@ def test_stretches_give_their_ranges() -> None:
 def test_colourise_maps_the_range_ends_to_the_ramp_ends_and_clears_nodata() -> None:
     values = np.array([[[-1.0, 0.0, 1.0, 5.0]]], dtype=np.float32)
     valid = np.array([[True, True, True, False]])
-    out = colourise(values, valid, Style(Ramp.RED_YELLOW_GREEN, (ValueRange(-1.0, 1.0),)))
+    out = to_rgba(colourise(values, valid, Style(Ramp.RED_YELLOW_GREEN, (ValueRange(-1.0, 1.0),))))
     table = lut(Ramp.RED_YELLOW_GREEN)
     assert tuple(out[0, 0, :3]) == tuple(table[0])
     assert tuple(out[0, 2, :3]) == tuple(table[-1])
@@ -50,7 +50,7 @@ def test_colourise_maps_the_range_ends_to_the_ramp_ends_and_clears_nodata() -> N
 def test_rgb_stretch_per_band() -> None:
     values = np.array([[[10, 20]], [[0, 200]], [[50, 60]]], dtype=np.uint8)
     ranges = (ValueRange(10, 20), ValueRange(0, 255), ValueRange(0, 255))
-    out = colourise(values, np.ones((1, 2), dtype=bool), Style(Ramp.GREY, ranges))
+    out = to_rgba(colourise(values, np.ones((1, 2), dtype=bool), Style(Ramp.GREY, ranges)))
     assert out[0, 0, 0] == 0 and out[0, 1, 0] == 255
     assert out[0, 1, 1] == 200
 

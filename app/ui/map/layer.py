@@ -256,13 +256,11 @@ class RasterLayer(QObject):
             if tile is None:
                 tile = raster.read_tile(key)
                 data.put(key, tile)
-            rgba = np.ascontiguousarray(colourise(tile.values, tile.valid, style))
+            pixels = np.ascontiguousarray(colourise(tile.values, tile.valid, style))
             image = QImage(
-                rgba.data, TILE, TILE, TILE * 4, QImage.Format.Format_RGBA8888_Premultiplied
+                pixels.data, TILE, TILE, TILE * 4, QImage.Format.Format_ARGB32_Premultiplied
             )
-            # The raster paint engine's own format: drawn without a conversion per paint
-            # (and the conversion copies, so the image owns its pixels once `rgba` is gone).
-            return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+            return image.copy()  # owns its pixels once `pixels` is gone
 
         self.tasks.run_in_background(
             render,
