@@ -34,7 +34,7 @@ class Style:
 @cache
 def packed_lut(ramp: Ramp) -> npt.NDArray[np.uint32]:
     table = lut(ramp).astype(np.uint32)
-    packed = OPAQUE | (table[:, 0] << 16) | (table[:, 1] << 8) | table[:, 2]
+    packed = (OPAQUE | (table[:, 0] << 16) | (table[:, 1] << 8) | table[:, 2]).astype(np.uint32)
     packed.setflags(write=False)
     return packed
 
@@ -53,9 +53,10 @@ def colourise(
     values: npt.NDArray[Any], valid: npt.NDArray[np.bool_], style: Style
 ) -> npt.NDArray[np.uint32]:
     """(bands, h, w) values → (h, w) packed 0xAARRGGBB, 0 where not valid."""
+    packed: npt.NDArray[np.uint32]
     if len(style.ranges) >= 3 and values.shape[0] >= 3:
         r, g, b = (_bytes(values[i], style.ranges[i]).astype(np.uint32) for i in range(3))
-        packed = OPAQUE | (r << 16) | (g << 8) | b
+        packed = (OPAQUE | (r << 16) | (g << 8) | b).astype(np.uint32, copy=False)
     else:
         packed = packed_lut(style.ramp)[_bytes(values[0], style.ranges[0])]
     packed[~valid] = 0
