@@ -226,6 +226,8 @@ class MosaicRaster:
         """The full-resolution value(s) of the pixel holding a WGS84 point; None outside
         the raster or on nodata. Read from the file itself, never from a tile."""
         x, y = transformer(WGS84, self.source_epsg).transform(lon, lat)
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return None  # far outside what the raster's CRS can express
         with self._lock:
             row, col = self._src.index(x, y)
             if not (0 <= row < self._src.height and 0 <= col < self._src.width):

@@ -73,6 +73,7 @@ class MapPane(QWidget):
         self._syncing_views = False
         self._values: dict[str, str] = {}
         self.histogram: HistogramDialog | None = None
+        self._saved_view: FieldView | None = None
 
         self.canvas = MapCanvas(self)
         self.compare_canvas = MapCanvas(self)
@@ -271,6 +272,7 @@ class MapPane(QWidget):
             )
         self.canvas.set_note(note)
         saved = load_field_view(self.settings, scene.field_id) if scene.field_id else None
+        self._saved_view = saved
         self._apply_style(saved)
         if not same_view:
             self._place_view(scene, saved)
@@ -329,6 +331,10 @@ class MapPane(QWidget):
         if layer.closed:
             return
         canvas.set_note("")
+        scene = self.scene
+        placed = scene is not None and scene.bounds(scene.field_id) is not None
+        if layer is self.layer and not placed and self._saved_view is None:
+            self.zoom_to_mosaic()  # no outline to go by: show the whole mosaic
         if self.ramp is None:
             self.ramp_box.setCurrentIndex(self.ramp_box.findData(layer.ramp.value))
         self._update_actions()

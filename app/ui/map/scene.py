@@ -54,14 +54,31 @@ def load_scene(
         if found is not None:
             outlines.append(found)
             own = found
+    path = source.local_mosaic_path(mosaic.mosaic_id) if mosaic is not None else None
     if own is not None and own.lon_lats():
         lon, lat = own.lon_lats()[0]
         crs = MapCrs(utm_epsg(lon, lat))
+    elif path is not None and (native := _utm_of_file(path)) is not None:
+        crs = native  # no outline (not synced yet): the mosaic's own zone
     else:
         crs = MapCrs.around(p for o in outlines for p in o.lon_lats()[:1])
     projected = [
         ProjectedOutline(o.field_id, o.name, project_rings(o.boundary, crs), o) for o in outlines
     ]
-    path = source.local_mosaic_path(mosaic.mosaic_id) if mosaic is not None else None
     others = source.field_mosaics(field_id) if field_id and mosaic is not None else []
     return Scene(organization_id, field_id, crs, projected, mosaic, path, others)
+
+
+def _utm_of_file(path: Path) -> MapCrs | None:
+    """The GeoTIFF's CRS when it is a WGS84 UTM zone (read from its header only)."""
+    import rasterio
+    from rasterio.errors import RasterioIOError
+
+    try:
+        with rasterio.open(path) as tif:
+            epsg = tif.crs.to_epsg() if tif.crs is not None else None
+    except RasterioIOError:
+        return None  # the layer says what is wrong with the file
+    if epsg is not None and (32_601 <= epsg <= 32_660 or 32_701 <= epsg <= 32_760):
+        return MapCrs(epsg)
+    return None

@@ -319,3 +319,30 @@ def test_an_rgb_mosaic_shows_its_colours_and_rgb_values(
     qtbot.waitUntil(
         lambda: "RGB" in pane.readout.text() or "no data" in pane.readout.text(), timeout=5000
     )
+
+
+def test_a_mosaic_whose_field_has_no_outline_yet_is_shown_whole(
+    qtbot: QtBot, offline: OfflineImagery, tmp_path: Path
+) -> None:
+    from tests.ui.map.conftest import FetchedMapSource
+
+    bare = FetchedMapSource(outlines={}, mosaics=offline.source.mosaics, paths=offline.source.paths)
+    tasks = TaskManager()
+    pane = MapPane(bare, tasks, QSettings(str(tmp_path / "bare.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(pane)
+    pane.resize(800, 600)
+    pane.show()
+    _show(qtbot, pane, offline.organization_id, mosaic=offline.ndvi[0])
+    assert pane.scene is not None and not pane.scene.outlines
+    with rasterio.open(offline.source.paths[offline.ndvi[0]]) as tif:
+        assert pane.scene.crs.epsg == tif.crs.to_epsg(), "the mosaic's own UTM zone"
+    _painted(qtbot, pane)
+    layer = pane.layer
+    assert layer is not None and layer.grid is not None
+    grid = layer.grid
+    left, bottom, right, top = pane.canvas.view.bounds
+    assert left <= grid.left and grid.top <= top, "the whole mosaic is in view"
+    assert right >= grid.left + grid.width * grid.pixel
+    assert bottom <= grid.top - grid.height * grid.pixel
+    pane.shutdown()
+    tasks.wait(5000)
