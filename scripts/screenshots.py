@@ -351,7 +351,11 @@ def capture_map(window: object, store: object, sim: object, out: Path) -> None:
     wait_until(lambda: pane.scene is not None and pane.scene.field_id == field.sentera_id)
 
     def show(mosaic_id: str) -> None:
-        pane.set_mosaic(mosaic_id)
+        """Select the mosaic in the table, as a user would; the map follows."""
+        wait_until(lambda: window.mosaics.model.row_of(mosaic_id) is not None)
+        row = window.mosaics.model.row_of(mosaic_id)
+        assert row is not None
+        window.mosaics.table.selectRow(row)
         wait_until(lambda: pane.mosaic_id == mosaic_id and pane.layer is not None)
         wait_until(settled)
 
@@ -373,7 +377,6 @@ def capture_map(window: object, store: object, sim: object, out: Path) -> None:
     wait_until(lambda: pane.readout.text().count("|") == 2)
     save(window, out / "map-compare.png")
     pane.set_compare(False)
-    pane.set_mosaic(None)
 
 
 def capture_hidpi(folder: Path, out: Path) -> int:

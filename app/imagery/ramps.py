@@ -36,7 +36,7 @@ class RampSpec:
 
 SPECS: dict[Ramp, RampSpec] = {
     Ramp.RED_YELLOW_GREEN: RampSpec(
-        "Red – yellow – green",
+        "Red–yellow–green",
         (
             (0.0, "#a50026"),
             (0.15, "#e34a33"),
@@ -48,7 +48,7 @@ SPECS: dict[Ramp, RampSpec] = {
         ),
     ),
     Ramp.SEQUENTIAL: RampSpec(
-        "Sequential (blue – green – yellow)",
+        "Blue–green–yellow",
         (
             (0.0, "#440154"),
             (0.25, "#3b528b"),

@@ -22,9 +22,9 @@ class Stretch(StrEnum):
 
 
 LABELS = {
-    Stretch.MIN_MAX: "Min – max",
-    Stretch.PERCENT_2_98: "2 – 98 %",
-    Stretch.FIXED: "Fixed −1 … 1",
+    Stretch.MIN_MAX: "Min–max",
+    Stretch.PERCENT_2_98: "2–98 %",
+    Stretch.FIXED: "−1 … 1",
 }
 FIXED_INDEX = (-1.0, 1.0)
 FIXED_RGB = (0.0, 255.0)

@@ -119,7 +119,8 @@ class MapPane(QWidget):
         self.mosaic_action.setToolTip("Zoom to the whole mosaic")
         bar.addSeparator()
         self.ramp_box = QComboBox(self)
-        self.ramp_box.setToolTip("Colour ramp")
+        self.ramp_box.setToolTip("Colour ramp (index and thermal mosaics)")
+        self.ramp_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for ramp, spec in SPECS.items():
             self.ramp_box.addItem(spec.label, ramp.value)
         self.stretch_box = QComboBox(self)
