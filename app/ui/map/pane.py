@@ -74,6 +74,8 @@ class MapPane(QWidget):
         self._values: dict[str, str] = {}
         self.histogram: HistogramDialog | None = None
         self._saved_view: FieldView | None = None
+        # (organization, field, mosaic) last asked for; the scene catches up with it.
+        self._wanted: tuple[str | None, str | None, str | None] = (None, None, None)
 
         self.canvas = MapCanvas(self)
         self.compare_canvas = MapCanvas(self)
@@ -200,41 +202,29 @@ class MapPane(QWidget):
 
     def show_place(self, organization_id: str | None, field_id: str | None) -> None:
         """The catalogue's selection: an organization's fields, zoomed to `field_id`."""
-        if (
-            self.scene is not None
-            and self.scene.mosaic is not None
-            and self.scene.field_id == field_id
-            and field_id
-        ):
+        keep = self._wanted[2] is not None and field_id and self._wanted[1] == field_id
+        self._wanted = (organization_id, field_id, self._wanted[2] if keep else None)
+        if keep:
             return  # the mosaic of this field stays
         self._load(organization_id, field_id, None)
 
     def set_mosaic(self, mosaic_id: str | None) -> None:
         """The table's selection: draw that mosaic (None: back to the outlines)."""
-        if mosaic_id == self.mosaic_id:
+        organization_id, field_id, current = self._wanted
+        if mosaic_id == current:
             return
-        scene = self.scene
-        if mosaic_id is None:
-            if scene is not None:
-                self._load(scene.organization_id, scene.field_id, None)
-            return
-        self._load(
-            scene.organization_id if scene else None, scene.field_id if scene else None, mosaic_id
-        )
+        # What was last asked for, not what is on screen: a place asked for a moment
+        # ago may still be loading, and must not be undone by an older one.
+        self._wanted = (organization_id, field_id, mosaic_id)
+        self._load(organization_id, field_id, mosaic_id)
 
     def reload(self) -> None:
         """Read the scene again (a sync or a download changed the store or the files)."""
-        scene = self.scene
-        if scene is not None:
-            self._load(scene.organization_id, scene.field_id, self.mosaic_id, force=True)
+        if self.scene is not None:
+            self._load(*self._wanted)
 
     def _load(
-        self,
-        organization_id: str | None,
-        field_id: str | None,
-        mosaic_id: str | None,
-        *,
-        force: bool = False,
+        self, organization_id: str | None, field_id: str | None, mosaic_id: str | None
     ) -> None:
         self._request += 1
         request, source = self._request, self.source
@@ -258,6 +248,7 @@ class MapPane(QWidget):
             return  # a later choice is on its way
         old = self.scene
         self.remember_field()
+        self._wanted = (scene.organization_id, scene.field_id, self._wanted[2])
         same_view = old is not None and old.field_id == scene.field_id and old.crs == scene.crs
         self.scene = scene
         outlines = [MapOutline(o.field_id, o.name, o.rings) for o in scene.outlines]

@@ -346,3 +346,22 @@ def test_a_mosaic_whose_field_has_no_outline_yet_is_shown_whole(
     assert bottom <= grid.top - grid.height * grid.pixel
     pane.shutdown()
     tasks.wait(5000)
+
+
+def test_a_new_place_is_not_undone_by_the_table_clearing_its_selection(
+    qtbot: QtBot, pane: MapPane, offline: OfflineImagery
+) -> None:
+    _show(qtbot, pane, offline.organization_id, mosaic=offline.ndvi[0])
+    other = next(
+        o.field_id
+        for o in offline.source.field_outlines(offline.organization_id)
+        if o.field_id != offline.field_id
+    )
+    # The tree picks another field; its table then empties (no mosaic selected), both
+    # before the map has read anything.
+    pane.show_place(offline.organization_id, other)
+    pane.set_mosaic(None)
+    qtbot.waitUntil(lambda: not pane.tasks.busy(), timeout=10_000)
+    assert pane.scene is not None
+    assert (pane.scene.field_id, pane.scene.mosaic) == (other, None)
+    assert pane.canvas.selected_field == other
