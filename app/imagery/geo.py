@@ -17,14 +17,20 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-from pyproj import CRS, Proj, Transformer
+# numpy and pyproj load on first use (a worker thread, normally), not when the window
+# is built: together they cost a noticeable part of a cold start.
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    from pyproj import CRS, Proj, Transformer
+
+    Ring = npt.NDArray[np.float64]  # shape (n, 2): map x, y
+else:
+    Ring = Any
 
 GeoJSON = dict[str, Any]
-Ring = npt.NDArray[np.float64]  # shape (n, 2): map x, y
 WGS84 = 4326
 
 
@@ -37,6 +43,8 @@ def utm_epsg(longitude: float, latitude: float) -> int:
 @lru_cache(maxsize=32)
 def transformer(source: int | str, target: int | str) -> Transformer:
     """A cached always-x-y transformer (pyproj's are thread-safe to call)."""
+    from pyproj import CRS, Transformer
+
     return Transformer.from_crs(
         CRS.from_user_input(source), CRS.from_user_input(target), always_xy=True
     )
@@ -44,6 +52,8 @@ def transformer(source: int | str, target: int | str) -> Transformer:
 
 @lru_cache(maxsize=32)
 def _proj(epsg: int) -> Proj:
+    from pyproj import CRS, Proj
+
     return Proj(CRS.from_epsg(epsg))
 
 
@@ -64,6 +74,8 @@ class MapCrs:
 
     @property
     def crs(self) -> CRS:
+        from pyproj import CRS
+
         return CRS.from_epsg(self.epsg)
 
     def to_map(self, lon: float, lat: float) -> tuple[float, float]:
@@ -120,6 +132,8 @@ class FieldOutline:
 
 def project_rings(boundary: GeoJSON, crs: MapCrs) -> list[list[Ring]]:
     """Every polygon's rings (exterior first, then holes) in map coordinates."""
+    import numpy as np
+
     to_map = transformer(WGS84, crs.epsg)
     out: list[list[Ring]] = []
     for polygon in polygons_of(boundary):
@@ -137,6 +151,8 @@ def project_rings(boundary: GeoJSON, crs: MapCrs) -> list[list[Ring]]:
 
 def bounds_of(rings: Sequence[Sequence[Ring]]) -> tuple[float, float, float, float] | None:
     """(left, bottom, right, top) of projected rings; None when there are none."""
+    import numpy as np
+
     arrays = [ring for polygon in rings for ring in polygon]
     if not arrays:
         return None

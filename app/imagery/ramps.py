@@ -13,12 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy loads on first use, not with the window
+    import numpy as np
+    import numpy.typing as npt
+
+    Lut = npt.NDArray[np.uint8]  # shape (256, 3)
+else:
+    Lut = Any
 
 LUT_SIZE = 256
-Lut = npt.NDArray[np.uint8]  # shape (256, 3)
 
 
 class Ramp(StrEnum):
@@ -79,6 +84,8 @@ def _rgb(colour: str) -> tuple[int, int, int]:
 @cache
 def lut(ramp: Ramp) -> Lut:
     """The ramp's 256 colours, darkest/lowest first (read-only)."""
+    import numpy as np
+
     stops = SPECS[ramp].stops
     positions = np.array([p for p, _ in stops])
     colours = np.array([_rgb(c) for _, c in stops], dtype=np.float64)

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from app.imagery.ramps import LUT_SIZE, Ramp, lut
 from app.imagery.stretch import ValueRange
 
-OPAQUE = np.uint32(0xFF000000)
+if TYPE_CHECKING:  # numpy loads on first use (a worker), not with the window
+    import numpy as np
+    import numpy.typing as npt
+
+OPAQUE = 0xFF000000
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +34,20 @@ class Style:
 
 @cache
 def packed_lut(ramp: Ramp) -> npt.NDArray[np.uint32]:
+    import numpy as np
+
     table = lut(ramp).astype(np.uint32)
-    packed = (OPAQUE | (table[:, 0] << 16) | (table[:, 1] << 8) | table[:, 2]).astype(np.uint32)
+    packed = (np.uint32(OPAQUE) | (table[:, 0] << 16) | (table[:, 1] << 8) | table[:, 2]).astype(
+        np.uint32
+    )
     packed.setflags(write=False)
     return packed
 
 
 def _bytes(values: npt.NDArray[Any], span: ValueRange) -> npt.NDArray[np.uint8]:
     """Values scaled to 0..255 over `span`, clipped (one pass of float32 arithmetic)."""
+    import numpy as np
+
     scaled = values.astype(np.float32)
     scaled -= np.float32(span.low)
     scaled *= np.float32((LUT_SIZE - 1) / span.span)
@@ -53,10 +60,12 @@ def colourise(
     values: npt.NDArray[Any], valid: npt.NDArray[np.bool_], style: Style
 ) -> npt.NDArray[np.uint32]:
     """(bands, h, w) values → (h, w) packed 0xAARRGGBB, 0 where not valid."""
+    import numpy as np
+
     packed: npt.NDArray[np.uint32]
     if len(style.ranges) >= 3 and values.shape[0] >= 3:
         r, g, b = (_bytes(values[i], style.ranges[i]).astype(np.uint32) for i in range(3))
-        packed = (OPAQUE | (r << 16) | (g << 8) | b).astype(np.uint32, copy=False)
+        packed = (np.uint32(OPAQUE) | (r << 16) | (g << 8) | b).astype(np.uint32, copy=False)
     else:
         packed = packed_lut(style.ramp)[_bytes(values[0], style.ranges[0])]
     packed[~valid] = 0
@@ -65,4 +74,6 @@ def colourise(
 
 def to_rgba(packed: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint8]:
     """Packed pixels as (h, w, 4) R, G, B, A bytes (for tests and exports)."""
+    import numpy as np
+
     return np.stack([(packed >> shift).astype(np.uint8) for shift in (16, 8, 0, 24)], axis=-1)

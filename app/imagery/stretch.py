@@ -8,11 +8,14 @@ are in °C, so a fixed range does not apply to them and falls back to 2–98 %.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy loads on first use, not with the window
+    import numpy as np
+    import numpy.typing as npt
 
 
 class Stretch(StrEnum):
@@ -36,7 +39,7 @@ class ValueRange:
     high: float
 
     def __post_init__(self) -> None:
-        if not (np.isfinite(self.low) and np.isfinite(self.high)):
+        if not (math.isfinite(self.low) and math.isfinite(self.high)):
             raise ValueError("a value range must be finite")
 
     @property
@@ -57,6 +60,8 @@ class BandStats:
     @classmethod
     def of(cls, values: npt.NDArray[np.floating] | npt.NDArray[np.integer]) -> BandStats | None:
         """Stats of valid (already unmasked) values; None when there are none."""
+        import numpy as np
+
         raw = np.asarray(values).ravel()
         if raw.dtype == np.uint8:
             # Bytes (RGB): exact percentiles from a 256-bin count, without sorting.
@@ -91,5 +96,7 @@ def value_range(
 
 def normalise(values: npt.NDArray[np.floating], span: ValueRange) -> npt.NDArray[np.float32]:
     """Values mapped to 0..1 over `span`, clipped."""
+    import numpy as np
+
     scaled = (values.astype(np.float32) - np.float32(span.low)) / np.float32(span.span)
     return np.clip(scaled, 0.0, 1.0, out=scaled)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QObject, QRectF, Signal
 from PySide6.QtGui import QImage, QPainter
 
@@ -256,6 +255,8 @@ class RasterLayer(QObject):
             if tile is None:
                 tile = raster.read_tile(key)
                 data.put(key, tile)
+            import numpy as np  # on the worker: loaded there, not with the window
+
             pixels = np.ascontiguousarray(colourise(tile.values, tile.valid, style))
             image = QImage(
                 pixels.data, TILE, TILE, TILE * 4, QImage.Format.Format_ARGB32_Premultiplied
