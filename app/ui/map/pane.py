@@ -547,6 +547,17 @@ class MapPane(QWidget):
     def set_downloader(self, downloader: Callable[[str, bool], None] | None) -> None:
         self.downloader = downloader
 
+    def set_download_progress(self, done: int, total: int) -> None:
+        """Overall download progress, shown while the prompt waits for its file."""
+        if self.prompt.isVisible():
+            self.prompt.set_progress(done, total)
+
+    def files_changed(self, mosaic_ids: frozenset[str] | None) -> None:
+        """Files arrived or went (None: any): read the scene again if it shows one."""
+        shown = {self._wanted[2], self.compare_box.currentData()} - {None}
+        if self.scene is not None and (mosaic_ids is None or shown & set(mosaic_ids)):
+            self.reload()
+
     def _download(self, mosaic_id: str, keep: bool) -> None:
         if self.downloader is not None:
             self.prompt.set_progress(0, 0)

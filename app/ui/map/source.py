@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,6 +24,24 @@ class LocalFiles(Protocol):
     """The one question the map asks the imagery library."""
 
     def local_path(self, mosaic_id: str) -> Path | None: ...
+
+
+class CurrentLibrary:
+    """The library of the moment (Settings may move it), marking what the map shows as
+    viewed so eviction takes older files first."""
+
+    def __init__(self, library_of: Callable[[], Any]) -> None:
+        self._library_of = library_of
+
+    def local_path(self, mosaic_id: str) -> Path | None:
+        library = self._library_of()
+        path: Path | None = library.local_path(mosaic_id)
+        if path is not None:
+            try:
+                library.mark_viewed(mosaic_id)
+            except Exception:  # recency is a hint for eviction, never worth failing for
+                log.warning("could not record that mosaic %s was viewed", mosaic_id, exc_info=True)
+        return path
 
 
 def _outline(field_id: str, org_id: str, name: str, geojson: Any) -> FieldOutline | None:
