@@ -215,11 +215,16 @@ def test_a_mosaic_that_is_not_here_offers_to_download_it(
     assert "is not on this computer" in pane.prompt.title.text()
     assert not pane.prompt.download.isEnabled(), "no download manager in this pane"
     assert pane.prompt.download.toolTip()
-    # The file arrives (a download finished): reading the scene again draws it.
+    pane.set_download_progress(3, 10)
+    assert pane.prompt.progress.isVisible() and pane.prompt.progress.value() == 3
+    # Another mosaic's file arriving changes nothing here...
+    pane.files_changed(frozenset({offline.rgb}))
+    assert not pane.tasks.busy("store"), "no new read of the scene"
+    # ...this one's does: the map reads its scene again and draws it.
     offline.source.paths[offline.missing] = offline.source.paths[offline.ndvi[1]]
     try:
         with qtbot.waitSignal(pane.scene_applied, timeout=10_000):
-            pane.reload()
+            pane.files_changed(frozenset({offline.missing}))
         assert not pane.prompt.isVisible()
         _painted(qtbot, pane)
     finally:
@@ -361,7 +366,7 @@ def test_a_new_place_is_not_undone_by_the_table_clearing_its_selection(
     # before the map has read anything.
     pane.show_place(offline.organization_id, other)
     pane.set_mosaic(None)
-    qtbot.waitUntil(lambda: not pane.tasks.busy(), timeout=10_000)
+    qtbot.waitUntil(lambda: not pane.tasks.busy("store"), timeout=10_000)
     assert pane.scene is not None
     assert (pane.scene.field_id, pane.scene.mosaic) == (other, None)
     assert pane.canvas.selected_field == other
