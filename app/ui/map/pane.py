@@ -15,22 +15,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QGridLayout,
     QLabel,
-    QMenu,
-    QSlider,
     QSplitter,
-    QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.imagery.geo import MapCrs
-from app.imagery.ramps import SPECS, Ramp
+from app.imagery.ramps import Ramp
 from app.imagery.source import MapSource, MosaicRef
-from app.imagery.stretch import LABELS, Stretch
+from app.imagery.stretch import Stretch
 from app.ui.common.tasks import IMAGERY, STORE, TaskManager
 from app.ui.map import exports
 from app.ui.map.canvas import MapCanvas, MapOutline
@@ -39,6 +34,7 @@ from app.ui.map.layer import RasterLayer, View
 from app.ui.map.prompt import MissingPrompt
 from app.ui.map.scene import Scene, load_scene
 from app.ui.map.state import FieldView, load_field_view, save_field_view
+from app.ui.map.toolbar import MapToolBar
 
 log = logging.getLogger(__name__)
 
@@ -109,68 +105,26 @@ class MapPane(QWidget):
 
     # -- construction -------------------------------------------------------------------------
     def _build_toolbar(self) -> None:
-        bar = self.toolbar = QToolBar("Map", self)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.zoom_in_action = bar.addAction("+", lambda: self.canvas.zoom(2.0))
-        self.zoom_in_action.setToolTip("Zoom in (+, wheel, double-click)")
-        self.zoom_out_action = bar.addAction("−", lambda: self.canvas.zoom(0.5))
-        self.zoom_out_action.setToolTip("Zoom out (−, wheel)")
-        self.field_action = bar.addAction("Field", self.zoom_to_field)
-        self.field_action.setToolTip("Zoom to the field (Home)")
-        self.mosaic_action = bar.addAction("Mosaic", self.zoom_to_mosaic)
-        self.mosaic_action.setToolTip("Zoom to the whole mosaic")
-        bar.addSeparator()
-        self.ramp_box = QComboBox(self)
-        self.ramp_box.setToolTip("Colour ramp (index and thermal mosaics)")
-        self.ramp_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        for ramp, spec in SPECS.items():
-            self.ramp_box.addItem(spec.label, ramp.value)
-        self.stretch_box = QComboBox(self)
-        self.stretch_box.setToolTip("Stretch: which values the colours span")
-        for stretch, label in LABELS.items():
-            self.stretch_box.addItem(label, stretch.value)
-        self.stretch_box.setCurrentIndex(self.stretch_box.findData(self.stretch.value))
-        self.opacity = QSlider(Qt.Orientation.Horizontal, self)
-        self.opacity.setRange(0, 100)
-        self.opacity.setValue(100)
-        self.opacity.setMaximumWidth(90)
-        self.opacity.setToolTip("Opacity of the mosaic")
-        bar.addWidget(self.ramp_box)
-        bar.addWidget(self.stretch_box)
-        bar.addWidget(self.opacity)
-        bar.addSeparator()
-        self.histogram_action = bar.addAction("Histogram", self.show_histogram)
-        self.compare_action = bar.addAction("Compare")
-        self.compare_action.setCheckable(True)
-        self.compare_action.setToolTip(
-            "Another mosaic of this field beside this one, pan and zoom locked"
+        bar = self.toolbar = MapToolBar(self)
+        # The pane's handles on the bar's parts (tests and the window use them too).
+        self.ramp_box, self.stretch_box, self.opacity = bar.ramp_box, bar.stretch_box, bar.opacity
+        self.compare_action, self.compare_box = bar.compare_action, bar.compare_box
+        self.compare_box_action, self.histogram_action = (
+            bar.compare_box_action,
+            bar.histogram_action,
         )
-        self.compare_box = QComboBox(self)
-        self.compare_box.setMinimumContentsLength(14)
-        self.compare_box.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.compare_box_action = bar.addWidget(self.compare_box)
-        self.compare_box_action.setVisible(False)
-        more = QToolButton(self)
-        more.setText("More")
-        more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        bar.addWidget(more)
-        self.more_button = more
-        menu = QMenu(more)
-        self.save_action = menu.addAction(
-            "Save GeoTIFF as…", lambda: exports.save_geotiff_dialog(self)
-        )
-        self.open_action = menu.addAction(
-            "Open in default GIS app", lambda: exports.open_externally(self)
-        )
-        self.copy_action = menu.addAction(
-            "Copy coordinates", lambda: exports.copy_coordinates(self)
-        )
-        self.export_action = menu.addAction(
-            "Export field boundary as GeoJSON…", lambda: exports.export_boundary_dialog(self)
-        )
-        more.setMenu(menu)
+        self.field_action, self.mosaic_action = bar.field_action, bar.mosaic_action
+        self.save_action, self.open_action = bar.save_action, bar.open_action
+        self.copy_action, self.export_action = bar.copy_action, bar.export_action
+        bar.zoom_in_action.triggered.connect(lambda: self.canvas.zoom(2.0))
+        bar.zoom_out_action.triggered.connect(lambda: self.canvas.zoom(0.5))
+        bar.field_action.triggered.connect(self.zoom_to_field)
+        bar.mosaic_action.triggered.connect(self.zoom_to_mosaic)
+        bar.histogram_action.triggered.connect(self.show_histogram)
+        bar.save_action.triggered.connect(lambda: exports.save_geotiff_dialog(self))
+        bar.open_action.triggered.connect(lambda: exports.open_externally(self))
+        bar.copy_action.triggered.connect(lambda: exports.copy_coordinates(self))
+        bar.export_action.triggered.connect(lambda: exports.export_boundary_dialog(self))
 
     def _connect(self) -> None:
         for canvas in (self.canvas, self.compare_canvas):
