@@ -295,6 +295,41 @@ class SimulatorFiles:
         return self.sim.imagery.ensure(plan)
 
 
+class SimulatorOutlines:
+    """Field outlines from the store, or else from the simulator's own account (for a
+    store that does not keep outlines yet), so the pictures show the fields either way."""
+
+    def __init__(self, source: object, sim: object) -> None:
+        self.source, self.sim = source, sim
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.source, name)
+
+    def _from_simulator(self, field: dict[str, object]) -> object:
+        from app.imagery.geo import FieldOutline
+
+        org = field["organization"]
+        assert isinstance(org, dict)
+        return FieldOutline(
+            str(field["sentera_id"]), str(field["name"]), str(org["sentera_id"]),
+            field["boundary"],  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    def field_outlines(self, organization_id: str) -> list[object]:
+        found = self.source.field_outlines(organization_id)  # type: ignore[attr-defined]
+        if found:
+            return list(found)
+        fields = self.sim.dataset.fields_of(organization_id)  # type: ignore[attr-defined]
+        return [self._from_simulator(f) for f in fields]
+
+    def field_outline(self, field_id: str) -> object:
+        found = self.source.field_outline(field_id)  # type: ignore[attr-defined]
+        if found is not None:
+            return found
+        field = self.sim.dataset.get(field_id)  # type: ignore[attr-defined]
+        return self._from_simulator(field) if field is not None else None
+
+
 def capture_map(window: object, store: object, sim: object, out: Path) -> None:
     from PySide6.QtCore import QPoint
     from PySide6.QtTest import QTest
@@ -306,6 +341,7 @@ def capture_map(window: object, store: object, sim: object, out: Path) -> None:
     assert isinstance(window, MainWindow) and isinstance(store, Store)
     pane = window.map
     pane.source.files = SimulatorFiles(sim)  # type: ignore[attr-defined]
+    pane.source = SimulatorOutlines(pane.source, sim)  # type: ignore[assignment]
     window.splitter.setSizes([250, 520, SIZE[0] - 770])
     window.side.setSizes([150, SIZE[1] - 250])
 
