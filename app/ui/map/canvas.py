@@ -256,6 +256,8 @@ class MapCanvas(QWidget):
             label.moveCenter(QPointF(sx, sy))
             if marker:
                 label.moveLeft(sx + MARKER_RADIUS + 3)
+                if label.right() > view.width:  # near the right edge: name on the left
+                    label.moveRight(sx - MARKER_RADIUS - 3)
             if self.layer is not None and outline.field_id == self.selected_field:
                 label.moveTop(sy - box.height() / view.res / 2 - label.height() - 4)
             if any(label.intersects(other) for other in taken):

@@ -296,6 +296,7 @@ class MapPane(QWidget):
         self.canvas.set_layer(None)
         self.compare_canvas.set_layer(None)
         self._values.clear()
+        self.readout.clear()  # a value of the mosaic that was shown is no value now
 
     # -- colour -----------------------------------------------------------------------------
     def _apply_style(self, saved: FieldView | None) -> None:
@@ -385,6 +386,8 @@ class MapPane(QWidget):
         if on:
             self.splitter.setSizes([1, 1])
             self._compare_chosen()
+            # Each view is half as wide now: show the field again once laid out.
+            QTimer.singleShot(0, self, self.zoom_to_field)
         elif self.compare_layer is not None:
             self.compare_layer.close()
             self.compare_layer = None
