@@ -260,6 +260,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--cache", type=Path, default=None, help="where the GeoTIFFs are kept")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument(
         "--child", choices=["prepare", "full-read", "browse"], help=argparse.SUPPRESS
     )
