@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFontMetrics,
@@ -42,6 +42,7 @@ CLICK_SLOP = 4  # pixels a press may move and still be a click
 MIN_RES, MAX_RES = 0.01, 20_000.0
 MARKER_BELOW = 14  # screen pixels: a smaller outline is drawn as a marker
 MARKER_RADIUS = 5
+SETTLE_MS = 150  # a view unchanged this long is redrawn with smooth scaling
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,10 @@ class MapCanvas(QWidget):
         self.note = ""
         self.legend_title = ""
         self.legend_rect: QRectF | None = None
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self.update)
         self._press: QPointF | None = None
         self._last: QPointF | None = None
         self._dragging = False
@@ -102,6 +107,7 @@ class MapCanvas(QWidget):
         if (cx, cy, res) == (self.cx, self.cy, self.res):
             return
         self.cx, self.cy, self.res = cx, cy, res
+        self._settle.start()  # fast drawing while the view moves, smooth once it rests
         self.update()
         if announce:
             self.view_changed.emit(self.view)
@@ -179,7 +185,13 @@ class MapCanvas(QWidget):
         painter.fillRect(rect, BACKGROUND)
         view = self.view
         if self.layer is not None:
-            self.layer.paint(painter, view, self.opacity, self.devicePixelRatioF())
+            self.layer.paint(
+                painter,
+                view,
+                self.opacity,
+                self.devicePixelRatioF(),
+                smooth=not self._settle.isActive(),
+            )
         self._paint_outlines(painter, view)
         if self.crs is not None:
             mx, my = self.cx, self.cy

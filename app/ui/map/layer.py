@@ -199,8 +199,16 @@ class RasterLayer(QObject):
 
     # -- painting (UI thread; caches only) -----------------------------------------------
     def paint(
-        self, painter: QPainter, view: View, opacity: float, pixel_ratio: float = 1.0
+        self,
+        painter: QPainter,
+        view: View,
+        opacity: float,
+        pixel_ratio: float = 1.0,
+        *,
+        smooth: bool = True,
     ) -> None:
+        """Draw what the cache holds for `view`; ask for what it lacks. `smooth`
+        (bilinear scaling) is for a settled view: while it moves, speed wins."""
         grid = self.grid
         if grid is None or self.style is None:
             return
@@ -210,7 +218,9 @@ class RasterLayer(QObject):
         self._wanted = frozenset(wanted)
         painter.save()
         painter.setOpacity(opacity)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, view.res > grid.pixel)
+        painter.setRenderHint(
+            QPainter.RenderHint.SmoothPixmapTransform, smooth and view.res > grid.pixel
+        )
         missing = [key for key in wanted if self._images.get((self._generation, key)) is None]
         drawn_parents: set[TileKey] = set()
         for key in missing:
