@@ -370,3 +370,29 @@ def test_a_new_place_is_not_undone_by_the_table_clearing_its_selection(
     assert pane.scene is not None
     assert (pane.scene.field_id, pane.scene.mosaic) == (other, None)
     assert pane.canvas.selected_field == other
+
+
+def test_the_histogram_counts_the_field_whole_or_as_far_as_visible(
+    qtbot: QtBot, pane: MapPane, offline: OfflineImagery
+) -> None:
+    _show(qtbot, pane, offline.organization_id, mosaic=offline.ndvi[0])
+    _painted(qtbot, pane)
+    pane.show_histogram()
+    dialog = pane.histogram
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.chart.counts is not None, timeout=10_000)
+    assert dialog.chart.counts is not None and dialog.chart.edges is not None
+    whole = int(dialog.chart.counts.sum())
+    layer = pane.layer
+    assert layer is not None and layer.legend_range is not None
+    assert (dialog.chart.edges[0], dialog.chart.edges[-1]) == pytest.approx(
+        (layer.legend_range.low, layer.legend_range.high)
+    ), "the bins span the legend's range"
+    assert whole > 1000
+    pane.canvas.zoom(4.0)  # a quarter of the field's width in view
+    dialog.chart.counts = None
+    dialog.visible_only.setChecked(True)
+    qtbot.waitUntil(lambda: dialog.chart.counts is not None, timeout=10_000)
+    assert dialog.chart.counts is not None
+    assert 0 < int(dialog.chart.counts.sum()) < whole / 4
+    dialog.close()
