@@ -6,7 +6,10 @@ Run by CI against the frozen bundle (packaging/build.sh) and usable from a check
 2. the embedded simulator on loopback with the demo account;
 3. the real main window over a fresh database in a temporary data directory;
 4. a full sync started from the window (its SyncController, on the worker thread);
-5. verdict: exit 0 only if the run COMPLETED, every server mosaic is stored,
+5. an NDVI mosaic's GeoTIFF opened in the window's map and painted (rasterio's GDAL
+   and pyproj's PROJ, with their data files, work in this build);
+6. verdict: exit 0 only if the run COMPLETED, every server mosaic is stored, the map
+   painted the mosaic,
    `PRAGMA integrity_check` is ok, no exception reached a hook, and nothing unexpected
    was written to stderr (captured at the file-descriptor level, so Qt's and the C
    libraries' own writes count too; they are replayed on the real stderr afterwards).
@@ -141,7 +144,7 @@ def _smoke(data_dir: Path, size: str, timeout_s: float) -> list[str]:
         def on_window(window: Any) -> None:
             def finished(summary: RunSummary) -> None:
                 result["summary"] = summary
-                window.close()
+                open_a_mosaic(window, sim, result)
 
             def give_up() -> None:
                 problems.append(f"no sync result within {timeout_s:.0f} s")
@@ -196,6 +199,12 @@ def _smoke(data_dir: Path, size: str, timeout_s: float) -> list[str]:
             print(f"smoke test: {stored} mosaics synced in {elapsed:.1f} s")
     if summary is not None:
         print(f"smoke test: sync {summary.outcome.value}: {summary.message}")
+    if "map" in result:
+        print(f"smoke test: the map painted {result['map']}")
+    else:
+        problems.append(
+            f"the map did not paint a mosaic ({result.get('map_problem', 'no result')})"
+        )
     problems.extend(f"exception: {error}" for error in errors)
     if problems:
         print(f"smoke test: log ({setup.log_file}) tail:")
@@ -205,4 +214,61 @@ def _smoke(data_dir: Path, size: str, timeout_s: float) -> list[str]:
     return problems
 
 
-# -- first window -----------------------------------------------------------------------
+# -- a mosaic in the map ------------------------------------------------------------------
+
+
+class _OneFile:
+    """The map's local file lookup, for the one mosaic the smoke test brings."""
+
+    def __init__(self, mosaic_id: str, path: Path) -> None:
+        self.mosaic_id, self.path = mosaic_id, path
+
+    def local_path(self, mosaic_id: str) -> Path | None:
+        return self.path if mosaic_id == self.mosaic_id else None
+
+
+def open_a_mosaic(window: Any, sim: Any, result: dict[str, Any]) -> None:
+    """Draw an NDVI mosaic's GeoTIFF (the simulator's own file) in the window's map,
+    then close the window once every visible tile is painted."""
+    from PySide6.QtCore import QTimer
+
+    data = sim.dataset
+    mosaic_id = next(
+        (
+            m["sentera_id"]
+            for survey_id in data.survey_ids()
+            for m in data.mosaics_of(survey_id)
+            if m["mosaic_type"] == "NDVI" and m["image_status"] == "AVAILABLE"
+        ),
+        None,
+    )
+    if mosaic_id is None:
+        result["map_problem"] = "the account has no NDVI mosaic"
+        window.close()
+        return
+
+    def opened(path: Path) -> None:
+        window.map.source.files = _OneFile(mosaic_id, path)
+        window.map.set_mosaic(mosaic_id)
+        poll.start()
+
+    def check() -> None:
+        layer = window.map.layer
+        if layer is not None and layer.raster is not None and layer.complete:
+            poll.stop()
+            grid = layer.grid
+            result["map"] = f"{mosaic_id} ({grid.width}x{grid.height} px, {layer.crs.epsg})"
+            window.close()
+
+    def failed(error: Exception) -> None:
+        result["map_problem"] = f"{type(error).__name__}: {error}"
+        window.close()
+
+    poll = QTimer(window)
+    poll.setInterval(50)
+    poll.timeout.connect(check)
+    window.map.canvas.set_note("")
+    plan = data.raster_plan(mosaic_id)
+    window.tasks.run_in_background(
+        lambda: sim.imagery.ensure(plan), opened, on_error=failed, pool="imagery"
+    )

@@ -6,8 +6,10 @@
 It runs the embedded simulator with the demo account, opens the window on a fresh
 database in a temporary folder (your own data and settings are never touched), syncs,
 and saves PNGs into docs/screenshots/: the first run, a sync in progress, the synced
-catalogue with a mosaic selected, a problem banner with its details, the offline state,
-the dark theme, and the same window at 2x scale for HiDPI screens.
+catalogue with a mosaic selected, the map (an organization's fields, an NDVI mosaic with
+its legend and the value under the cursor, an RGB mosaic, two dates compared), a problem
+banner with its details, the offline state, the dark theme, and the same window at 2x
+scale for HiDPI screens.
 """
 
 from __future__ import annotations
@@ -218,6 +220,8 @@ def capture_all(out: Path) -> int:
     window.mosaics.table.selectRow(2)
     save(window, out / "main-window.png")
 
+    capture_map(window, store, sim, out)
+
     # Problems: FieldAgent refuses some items; the banner, then its details.
     victim = sorted(surveys, key=lambda s: s.name)[3].sentera_id
     sim.dataset.set_failed(
@@ -271,6 +275,144 @@ def capture_all(out: Path) -> int:
     )
     shutil.rmtree(folder, ignore_errors=True)
     return 0
+
+
+class SimulatorFiles:
+    """The map's local files: the simulator's own GeoTIFFs (drawn on first use), standing
+    in for the imagery library so the pictures need no download pass."""
+
+    def __init__(self, sim: object) -> None:
+        self.sim = sim
+
+    def local_path(self, mosaic_id: str) -> Path | None:
+        from app.simulator import Simulator
+
+        assert isinstance(self.sim, Simulator)
+        try:
+            plan = self.sim.dataset.raster_plan(mosaic_id)
+        except KeyError:
+            return None
+        return self.sim.imagery.ensure(plan)
+
+
+class SimulatorOutlines:
+    """Field outlines from the store, or else from the simulator's own account (for a
+    store that does not keep outlines yet), so the pictures show the fields either way."""
+
+    def __init__(self, source: object, sim: object) -> None:
+        self.source, self.sim = source, sim
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.source, name)
+
+    def _from_simulator(self, field: dict[str, object]) -> object:
+        from app.imagery.geo import FieldOutline
+
+        org = field["organization"]
+        assert isinstance(org, dict)
+        return FieldOutline(
+            str(field["sentera_id"]), str(field["name"]), str(org["sentera_id"]),
+            field["boundary"],  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    def field_outlines(self, organization_id: str) -> list[object]:
+        found = self.source.field_outlines(organization_id)  # type: ignore[attr-defined]
+        if found:
+            return list(found)
+        fields = self.sim.dataset.fields_of(organization_id)  # type: ignore[attr-defined]
+        return [self._from_simulator(f) for f in fields]
+
+    def field_outline(self, field_id: str) -> object:
+        found = self.source.field_outline(field_id)  # type: ignore[attr-defined]
+        if found is not None:
+            return found
+        field = self.sim.dataset.get(field_id)  # type: ignore[attr-defined]
+        return self._from_simulator(field) if field is not None else None
+
+
+def capture_map(window: object, store: object, sim: object, out: Path) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+
+    from app.domain import Scope, ScopeKind
+    from app.store import MosaicQuery, Store
+    from app.ui.window import MainWindow
+
+    assert isinstance(window, MainWindow) and isinstance(store, Store)
+    pane = window.map
+    pane.source.files = SimulatorFiles(sim)  # type: ignore[attr-defined]
+    pane.source = SimulatorOutlines(pane.source, sim)  # type: ignore[assignment]
+    window.splitter.setSizes([250, 520, SIZE[0] - 770])
+    window.side.setSizes([150, SIZE[1] - 250])
+
+    def settled() -> bool:
+        layer = pane.layer
+        return not window.tasks.busy() and (
+            layer is None or (layer.raster is not None and layer.complete)
+        )
+
+    # An organization's fields.
+    organization = store.organizations()[0]
+    select(window, "organization", organization.sentera_id)
+    wait_until(
+        lambda: pane.scene is not None and pane.scene.organization_id == organization.sentera_id
+    )
+    wait_until(settled)
+    save(window, out / "map-fields.png")
+
+    # A field with NDVI mosaics from two dates, and an RGB one.
+    def mosaics_of(field_id: str) -> list[object]:
+        ids = store.mosaic_ids(MosaicQuery(scope=Scope(ScopeKind.FIELD, field_id)))
+        return [m for m in store.mosaics_by_id(ids) if m.image_status == "AVAILABLE"]
+
+    def good(field_id: str) -> bool:
+        found = mosaics_of(field_id)
+        return sum(m.mosaic_type == "NDVI" for m in found) >= 2 and any(  # type: ignore[attr-defined]
+            m.mosaic_type == "RGB"
+            for m in found  # type: ignore[attr-defined]
+        )
+
+    field = next(f for f in store.fields(organization.sentera_id) if good(f.sentera_id))
+    found = mosaics_of(field.sentera_id)
+    ndvi_all = [m for m in found if m.mosaic_type == "NDVI"]  # type: ignore[attr-defined]
+    # Two dates if the field has them (compare is about change over time).
+    later = ndvi_all[0]
+    earlier = next(
+        (m for m in ndvi_all if m.captured_at[:10] != later.captured_at[:10]),  # type: ignore[attr-defined]
+        ndvi_all[1],
+    )
+    ndvi = [later.sentera_id, earlier.sentera_id]  # type: ignore[attr-defined]
+    rgb = next(m.sentera_id for m in found if m.mosaic_type == "RGB")  # type: ignore[attr-defined]
+    select(window, "field", field.sentera_id)
+    wait_until(lambda: pane.scene is not None and pane.scene.field_id == field.sentera_id)
+
+    def show(mosaic_id: str) -> None:
+        """Select the mosaic in the table, as a user would; the map follows."""
+        wait_until(lambda: window.mosaics.model.row_of(mosaic_id) is not None)
+        row = window.mosaics.model.row_of(mosaic_id)
+        assert row is not None
+        window.mosaics.table.selectRow(row)
+        wait_until(lambda: pane.mosaic_id == mosaic_id and pane.layer is not None)
+        wait_until(settled)
+
+    show(ndvi[0])
+    canvas = pane.canvas
+    QTest.mouseMove(canvas, QPoint(canvas.width() // 2 + 20, canvas.height() // 2 + 10))
+    wait_until(lambda: "NDVI" in pane.readout.text())
+    save(window, out / "map-ndvi.png")
+
+    show(rgb)
+    save(window, out / "map-rgb.png")
+
+    show(ndvi[0])
+    pane.set_compare(True)
+    pane.choose_compare(ndvi[1])
+    wait_until(lambda: pane.compare_layer is not None and pane.compare_layer.raster is not None)
+    wait_until(lambda: settled() and pane.compare_layer is not None and pane.compare_layer.complete)
+    QTest.mouseMove(canvas, QPoint(canvas.width() // 2, canvas.height() // 2))
+    wait_until(lambda: pane.readout.text().count("|") == 2)
+    save(window, out / "map-compare.png")
+    pane.set_compare(False)
 
 
 def capture_hidpi(folder: Path, out: Path) -> int:

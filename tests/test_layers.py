@@ -16,6 +16,9 @@ CORE_MODULES = [
     "app.cli_repair",
     "app.terminal",
     "app.private_files",
+    "app.imagery.raster",
+    "app.imagery.render",
+    "app.imagery.source",
 ]
 
 

@@ -2,16 +2,17 @@
 
     ┌ toolbar (SyncPresenter) ──────────────────────────────────────────────────────┐
     │ CataloguePane │ banner (SyncPresenter)            │ details (MosaicsPane)     │
-    │  filter       │ MosaicsPane: filters, table/notice │ [map pane slot: app/ui/map]│
-    │  tree         │                                   │                           │
+    │  filter       │ MosaicsPane: filters, table/notice ├───────────────────────────┤
+    │  tree         │                                   │ MapPane (app/ui/map)      │
     └ status bar (SyncPresenter) ───────────────────────────────────────────────────┘
 
 Each pane owns its widgets and state; the window only builds them, places them, and
-connects their signals (the catalogue's scope drives the mosaics; the presenter's
-coalesced ChangeSets update both). It opens from the local store alone (no network), so
-it is usable offline from the first frame. The `SyncController` is handed in (the
-session builds it with the engine's settings); what the window remembers lives in the
-`QSettings` it is given.
+connects their signals (the catalogue's scope drives the mosaics and the map, the
+table's selection draws its mosaic on the map, a click on a field in the map selects it
+in the tree; the presenter's coalesced ChangeSets update them). It opens from the local
+store alone (no network), so it is usable offline from the first frame. The
+`SyncController` is handed in (the session builds it with the engine's settings); what
+the window remembers lives in the `QSettings` it is given.
 """
 
 from __future__ import annotations
@@ -22,15 +23,17 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
-from app.domain import ChangeSet
+from app.domain import ChangeSet, ScopeKind
 from app.store import Store
 from app.sync.worker import SyncController
 from app.ui.catalogue.pane import CataloguePane
-from app.ui.catalogue.snapshot import CatalogueSnapshot
+from app.ui.catalogue.snapshot import CatalogueSnapshot, NodeData
 from app.ui.common import settings as keys
 from app.ui.common.icons import icon
 from app.ui.common.tasks import STORE, TaskManager
 from app.ui.dialogs.problems import ProblemsDialog
+from app.ui.map.pane import MapPane
+from app.ui.map.source import LocalFiles, StoreMapSource
 from app.ui.mosaics.pane import MosaicsPane
 from app.ui.sync.presenter import SyncPresenter
 
@@ -48,6 +51,7 @@ class MainWindow(QMainWindow):
         controller: SyncController,
         tasks: TaskManager | None = None,
         signed_in: bool = False,
+        map_files: LocalFiles | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -64,6 +68,7 @@ class MainWindow(QMainWindow):
         self.catalogue = CataloguePane(store, self.tasks)
         self.mosaics = MosaicsPane(store, self.tasks)
         self.mosaics.set_survey_lookup(self.catalogue.model.survey_in_scope)
+        self.map = MapPane(StoreMapSource(store, map_files), self.tasks, settings)
         self.sync = SyncPresenter(
             controller, store, self.catalogue, status_bar=self.statusBar(), parent=self
         )
@@ -85,11 +90,15 @@ class MainWindow(QMainWindow):
         centre_layout.setContentsMargins(0, 6, 0, 6)
         centre_layout.addWidget(self.sync.banner)
         centre_layout.addWidget(self.mosaics, 1)
-        # The right-hand column: the mosaic's details, and the map pane's place
-        # (app/ui/map) once it exists: add it to this splitter, below or instead.
+        # The right-hand column: the mosaic's details above, the map below (it gets
+        # the height: a map is what the agronomist came to look at).
         self.side = QSplitter(Qt.Orientation.Vertical, self.splitter)
         self.side.setChildrenCollapsible(False)
         self.side.addWidget(self.mosaics.details)
+        self.side.addWidget(self.map)
+        self.side.setStretchFactor(0, 0)
+        self.side.setStretchFactor(1, 1)
+        self.statusBar().addPermanentWidget(self.map.readout)
         for number, widget in enumerate((self.catalogue, centre, self.side)):
             self.splitter.addWidget(widget)
             self.splitter.setStretchFactor(number, (0, 1, 0)[number])
@@ -102,7 +111,11 @@ class MainWindow(QMainWindow):
         find.activated.connect(mosaics.focus_filter)
         catalogue.scope_changed.connect(mosaics.set_scope)
         catalogue.scope_changed.connect(lambda _scope: sync.update_actions())
+        catalogue.scope_changed.connect(self._show_scope_on_map)
         catalogue.scope_deleted.connect(mosaics.show_scope_deleted)
+        mosaics.mosaic_selected.connect(self.map.set_mosaic)
+        self.map.field_clicked.connect(lambda field_id: catalogue.choose(ScopeKind.FIELD, field_id))
+        self.map.message.connect(lambda text: self.statusBar().showMessage(text, 3000))
         catalogue.snapshot_applied.connect(self._on_snapshot)
         mosaics.mosaics_viewed.connect(catalogue.refresh)
         mosaics.message.connect(lambda text: self.statusBar().showMessage(text, 3000))
@@ -114,6 +127,15 @@ class MainWindow(QMainWindow):
         sync.problems_requested.connect(self.show_problems)
         self.tasks.task_failed.connect(sync.report_task_failure)
 
+    def _show_scope_on_map(self, scope: NodeData) -> None:
+        """The map follows the tree: an organization's fields, zoomed to the field."""
+        chain = self.catalogue.selected_chain()
+        org = chain.get(ScopeKind.ORGANIZATION)
+        field = chain.get(ScopeKind.FIELD)
+        if scope.kind is ScopeKind.ORGANIZATION and scope.sentera_id is not None:
+            org = (scope.sentera_id, scope.name)
+        self.map.show_place(org[0] if org else None, field[0] if field else None)
+
     def _on_snapshot(self, snapshot: CatalogueSnapshot) -> None:
         self.mosaics.set_catalogue_empty(snapshot.total_mosaics == 0)
 
@@ -124,6 +146,7 @@ class MainWindow(QMainWindow):
 
     def _on_run_finished(self, _summary: object) -> None:
         self.catalogue.refresh(now=True)
+        self.map.reload()  # outlines (and files) may have arrived
         self.mosaics.refresh_filter_values()  # new mosaic types or qualities may have arrived
         self.mosaics.update_page()
 
@@ -142,14 +165,16 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if self._default_splitter:  # first run: the extra width goes to the table
             self._default_splitter = False
-            tree, details = 330, 320
-            self.splitter.setSizes([tree, max(300, self.width() - tree - details), details])
+            tree, side = 300, max(420, int(self.width() * 0.42))
+            self.splitter.setSizes([tree, max(300, self.width() - tree - side), side])
+            self.side.setSizes([260, max(300, self.height() - 260)])
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         if self.controller.is_running:
             self.sync.status.cancelling()
         self.controller.shutdown()
+        self.map.shutdown()
         if not self.tasks.wait(CLOSE_WAIT_MS, STORE):
             log.warning("store reads were still running when the window closed")
         if self.problems_dialog is not None:
@@ -164,6 +189,8 @@ class MainWindow(QMainWindow):
         s.setValue(keys.TABLE_HEADER, self.mosaics.table.horizontalHeader().saveState())
         s.setValue(keys.SORT_KEY, self.mosaics.model.query.sort.value)
         s.setValue(keys.SORT_DESCENDING, self.mosaics.model.query.descending)
+        s.setValue(keys.SIDE_SPLITTER, self.side.saveState())
+        self.map.remember_field()
         scope = self.catalogue.saved_scope()
         if scope is not None:
             s.setValue(keys.SCOPE, scope)
@@ -179,6 +206,9 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         splitter = keys.read_bytes(s, keys.SPLITTER)
         self._default_splitter = splitter is None or not self.splitter.restoreState(splitter)
+        side = keys.read_bytes(s, keys.SIDE_SPLITTER)
+        if side is not None:
+            self.side.restoreState(side)
         header = keys.read_bytes(s, keys.TABLE_HEADER)
         if header is not None:
             self.mosaics.table.horizontalHeader().restoreState(header)

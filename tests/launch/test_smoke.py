@@ -28,6 +28,7 @@ def test_the_smoke_test_passes_with_a_clean_stderr(
     done = run_python(write_script(SMOKE), "120", timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "smoke test: 60 mosaics synced" in done.stdout
+    assert "smoke test: the map painted" in done.stdout
     assert done.stdout.strip().endswith("smoke test: passed")
     assert done.stderr == ""
 

@@ -187,6 +187,17 @@ class CataloguePane(QWidget):
         """Select an entry without reporting it (restoring, merging); False if absent."""
         return self._select(kind, sentera_id)
 
+    def choose(self, kind: ScopeKind, sentera_id: str) -> bool:
+        """Select an entry as if the user had (the map's click on a field): reported."""
+        if not self._select(kind, sentera_id):
+            return False
+        index = self.tree.selectionModel().currentIndex()
+        self.tree.scrollTo(index)
+        data = self.model.node_data(self.proxy.mapToSource(index))
+        if data is not None and data != self._scope:
+            self._set_scope(data)
+        return True
+
     def _select(self, kind: ScopeKind, sentera_id: str | None) -> bool:
         index = self.proxy.mapFromSource(self.model.index_for(kind, sentera_id))
         if not index.isValid():

@@ -15,6 +15,7 @@ APPLICATION = "FieldDesk"
 GEOMETRY = "window/geometry"
 WINDOW_STATE = "window/state"
 SPLITTER = "window/splitter"
+SIDE_SPLITTER = "window/side-splitter"  # details above the map
 TABLE_HEADER = "table/header"
 TREE_HEADER = "tree/header"
 SORT_KEY = "table/sort"

@@ -10,7 +10,8 @@ as viewed, a connection probe, a sign-in step, revoking tokens — goes through 
 
 Named pools keep unlike work apart: `store` has one thread, so a later read never
 overtakes an earlier one (and SQLite sees one reader from here); `network` has a few, so
-a slow server never holds up the store. Pool threads are daemons: a dead server must
+a slow server never holds up the store; `imagery` reads and colours the map's tiles, so a
+large GeoTIFF never holds up either. Pool threads are daemons: a dead server must
 never keep FieldDesk from quitting, while the window still waits for the `store` pool
 before its store is closed. `on_done(result)` and `on_error(error)` run on the main
 thread. A task's exception never vanishes: it goes to `on_error` when given, else it is
@@ -32,12 +33,13 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NETWORK", "POOL_SIZES", "STORE", "TaskManager"]
+__all__ = ["IMAGERY", "NETWORK", "POOL_SIZES", "STORE", "TaskManager"]
 
 T = TypeVar("T")
 STORE = "store"
 NETWORK = "network"
-POOL_SIZES = {STORE: 1, NETWORK: 4}
+IMAGERY = "imagery"  # the map's file reads and tile colouring (two: one per compared view)
+POOL_SIZES = {STORE: 1, NETWORK: 4, IMAGERY: 2}
 
 
 class _Pool:

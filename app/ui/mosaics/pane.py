@@ -36,6 +36,7 @@ TABLE_PAGE, NOTICE_PAGE = 0, 1
 class MosaicsPane(QWidget):
     mosaics_viewed = Signal()  # "new" marks were cleared in the store
     message = Signal(str)  # a passing note for the status bar ("Copied …")
+    mosaic_selected = Signal(object)  # sentera_id of the mosaic whose details show, or None
 
     def __init__(self, store: Store, tasks: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -224,6 +225,7 @@ class MosaicsPane(QWidget):
         self._show_details(sentera_id)
 
     def _show_details(self, sentera_id: str | None) -> None:
+        self.mosaic_selected.emit(sentera_id)
         if sentera_id is None:
             self.details.clear()
             return
