@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from app import config
@@ -379,6 +379,11 @@ def test_a_catalogue_never_synced_is_fetched_as_soon_as_fieldagent_answers(
     # Once something was synced, starting again does not sync by itself (on_start is off).
     again = make_app(simulator, token=simulator.demo_token, tuning=replace(TUNING, first_sync=True))
     again.wait_for(qtbot, Connection.ONLINE)
-    qtbot.wait(300)  # an absence: give a wrongly armed 0 ms start timer time to fire
+    # An absence, proven by order: a start timer would have been armed (0 ms) when ONLINE
+    # arrived, and Qt fires equal timers in the order they were armed; two turns of ours
+    # armed after it have run only once it has had its turn (and its sync its start).
+    later: list[bool] = []
+    QTimer.singleShot(0, lambda: QTimer.singleShot(0, lambda: later.append(True)))
+    qtbot.waitUntil(lambda: bool(later), timeout=WAIT)
     assert again.window.controller.is_running is False
     assert again.summaries == []
