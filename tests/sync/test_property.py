@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.domain import ChangeSet, Outcome
@@ -152,6 +152,19 @@ def _check_faulty_run(sim: Simulator, store: Store, summary: RunSummary, arg: An
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(steps=STEPS)
+# Always include a run that must end PARTIAL (a scope that keeps failing) and one that
+# must end INTERRUPTED, whatever the random examples hold.
+@example(
+    steps=[
+        (
+            "sync_with_fault",
+            ({"kind": "http_status", "status": 500, "times": None}, "sync_mosaics", 0),
+        )
+    ]
+)
+@example(
+    steps=[("sync_with_fault", ({"kind": "close_connection", "times": None}, "sync_surveys", 0))]
+)
 def test_a_completed_sync_always_converges_to_the_server(steps: list) -> None:
     with (
         small_pages_simulator() as sim,
