@@ -41,7 +41,6 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.launch import early
 from app.launch.logs import scrub_secrets
-from app.ui.common.plain import plain_label
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +87,17 @@ class CrashDialog(QDialog):
         icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
         self.setWindowIcon(icon)
         layout.addWidget(headline)
-        body = plain_label(
+        body = QLabel(
             f"{summary}\n\nEverything already synced is safe in the local database. You can "
             "keep working, but if FieldDesk misbehaves, quit and start it again.",
             self,
         )
+        body.setTextFormat(Qt.TextFormat.PlainText)  # the error's own words
         body.setWordWrap(True)
         layout.addWidget(body)
         where = str(log_file) if log_file is not None else "not available (logging is off)"
-        self.log_label = plain_label(f"Log file: {where}", self)
+        self.log_label = QLabel(f"Log file: {where}", self)
+        self.log_label.setTextFormat(Qt.TextFormat.PlainText)  # a path, shown as it is
         self.log_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.log_label.setWordWrap(True)
         layout.addWidget(self.log_label)
