@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import event
 
-from app.domain import ChangeSet, Level
+from app.domain import ChangeSet, Level, Outcome, Scope, ScopeKind
 from app.simulator import Simulator
 from app.store import Store
-from app.sync.events import CancelToken, Outcome, ScopeKind, SyncScope
+from app.sync.events import CancelToken
 
 from .helpers import Recorder, assert_matches_server, sync
 
@@ -51,7 +51,7 @@ def test_a_cancel_while_a_page_is_being_written_drops_that_page(store: Store, si
     _on_every_statement(store, cancel_mid_write)
     recorder = Recorder()
     summary = sync(
-        store, simulator, SyncScope(ScopeKind.SURVEY, survey), recorder=recorder, cancel=cancel
+        store, simulator, Scope(ScopeKind.SURVEY, survey), recorder=recorder, cancel=cancel
     )
 
     assert cancel.cancelled
@@ -70,7 +70,7 @@ def test_an_empty_page_ends_the_scope_complete_whatever_remaining_count_says(
     simulator.faults.add("empty_page", query="sync_mosaics", scope_id=survey, remaining=5)
     simulator.request_log.clear()
 
-    summary = sync(store, simulator, SyncScope(ScopeKind.SURVEY, survey))
+    summary = sync(store, simulator, Scope(ScopeKind.SURVEY, survey))
 
     assert summary.outcome is Outcome.COMPLETE, summary.message
     assert summary.scope_failures == ()
@@ -97,7 +97,7 @@ def test_each_call_sends_exactly_the_hashes_committed_so_far(store: Store, simul
     sim.request_log.clear()
     recorder = Recorder()
 
-    summary = sync(store, sim, SyncScope(ScopeKind.SURVEY, survey), recorder=recorder)
+    summary = sync(store, sim, Scope(ScopeKind.SURVEY, survey), recorder=recorder)
 
     assert summary.outcome is Outcome.COMPLETE, summary.message
     assert summary.deleted == 2
@@ -130,7 +130,7 @@ def test_a_page_that_changes_nothing_stops_the_scope_at_once(store: Store, simul
     sim.faults.add("stuck_remaining", query="sync_mosaics", scope_id=survey, times=None)
     sim.request_log.clear()
 
-    summary = sync(store, sim, SyncScope(ScopeKind.SURVEY, survey))
+    summary = sync(store, sim, Scope(ScopeKind.SURVEY, survey))
 
     assert summary.outcome is Outcome.PARTIAL
     (failure,) = summary.scope_failures

@@ -19,9 +19,9 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
+from app.domain import Outcome, ScopeKind
 from app.simulator import Simulator
-from app.sync.events import Outcome, Progress
-from app.ui.catalogue.snapshot import NodeKind
+from app.sync.events import Progress
 from app.ui.window import MainWindow
 from tests.ui.conftest import run_sync, settle
 
@@ -153,7 +153,7 @@ def test_hostile_names_are_shown_as_text_everywhere(
 
     # Show the hostile mosaic in the details pane.
     tree = window.catalogue
-    index = tree.proxy.mapFromSource(tree.model.index_for(NodeKind.SURVEY, survey))
+    index = tree.proxy.mapFromSource(tree.model.index_for(ScopeKind.SURVEY, survey))
     assert index.isValid()
     tree.tree.setCurrentIndex(index)
     settle(qtbot, window)
