@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: venv demo test lint format package screenshots bench clean
+.PHONY: venv demo test test-random lint format package screenshots bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,7 +21,13 @@ demo: venv
 # are installed the suite runs inside one, elsewhere those tests skip and say why.
 KEYRING_SESSION := $(shell command -v dbus-run-session >/dev/null 2>&1 && command -v gnome-keyring-daemon >/dev/null 2>&1 && echo .ci/with-keyring)
 
+# `make test` runs in file order, so a failure in CI replays the same way on a laptop;
+# `make test-random` shuffles the order to find tests that depend on others
+# (pytest-randomly prints the seed; replay with PYTEST_ARGS=--randomly-seed=N).
 test: venv
+	QT_QPA_PLATFORM=offscreen $(KEYRING_SESSION) $(BIN)/python -m pytest -p no:randomly $(PYTEST_ARGS)
+
+test-random: venv
 	QT_QPA_PLATFORM=offscreen $(KEYRING_SESSION) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 LINT_PATHS := app tests benchmarks scripts packaging

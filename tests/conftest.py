@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from app.simulator import Simulator, SimulatorConfig
+from tests.require_all import pytest_runtest_makereport  # noqa: F401  (a hook: CI never skips)
 
 
 @pytest.fixture

@@ -92,10 +92,12 @@ class CrashDialog(QDialog):
             "keep working, but if FieldDesk misbehaves, quit and start it again.",
             self,
         )
+        body.setTextFormat(Qt.TextFormat.PlainText)  # the error's own words
         body.setWordWrap(True)
         layout.addWidget(body)
         where = str(log_file) if log_file is not None else "not available (logging is off)"
         self.log_label = QLabel(f"Log file: {where}", self)
+        self.log_label.setTextFormat(Qt.TextFormat.PlainText)  # a path, shown as it is
         self.log_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.log_label.setWordWrap(True)
         layout.addWidget(self.log_label)

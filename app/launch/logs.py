@@ -49,9 +49,10 @@ _SECRET_PATTERNS = (
         r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?:(?:bearer|basic|token)\s+)?[^'\"\s,;}&]+"
     ),
     re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+"),
-    # token=..., "access_token": "...", password='...'
+    # token=..., "access_token": "...", password='...', OAUTH_CLIENT_SECRET=... (an
+    # underscore before the name still starts it: environment variables are logged too)
     re.compile(
-        r"(?i)(\b(?:access_token|refresh_token|id_token|token|password|client_secret|secret)"
+        r"(?i)((?<![a-z0-9])(?:access_token|refresh_token|id_token|token|password|client_secret|secret)"
         r"['\"]?\s*[:=]\s*['\"]?)[^'\"\s,;}&)]+"
     ),
 )

@@ -58,6 +58,17 @@ def _drop_field(data: dict[str, Any] | None, name: str) -> None:
                 return
 
 
+def _empty_page(data: dict[str, Any] | None, remaining: int | None) -> None:
+    """empty_page: drop what a sync result carried; say `remaining` are left."""
+    for result in (data or {}).values():
+        if isinstance(result, dict) and "remaining_count" in result:
+            if remaining is not None:
+                result["remaining_count"] = remaining
+            for key in ("upserted", "deleted"):
+                if key in result:
+                    result[key] = []
+
+
 class GraphQLEndpoint:
     def __init__(self, services: Services) -> None:
         self.s = services
@@ -82,6 +93,9 @@ class GraphQLEndpoint:
             reply = delivery.unauthorized(token is not None)
         else:
             fired = self.s.faults.take(described.names, described.scope_id, graphql=True)
+            for fault in fired:
+                if fault.kind is FaultKind.HOLD:
+                    await run_in_threadpool(fault.hold)
             expiring = [f for f in fired if f.kind is FaultKind.EXPIRE_TOKEN]
             if any(f.invalidate for f in expiring) and token is not None:
                 self.s.auth.expire(token)
@@ -104,6 +118,7 @@ class GraphQLEndpoint:
                 query_name=",".join(described.names) or "graphql",
                 scope_id=described.scope_id,
                 hashes_sent=described.hashes_sent,
+                hashes=described.hashes if self.s.config.record_hashes else None,
                 bytes_in=len(raw),
                 bytes_out=sent,
                 status=reply.status,
@@ -168,6 +183,9 @@ class GraphQLEndpoint:
         for fault in fired:
             if fault.kind is FaultKind.MISSING_FIELD:
                 _drop_field(result.data, fault.field)
+            elif fault.kind is FaultKind.EMPTY_PAGE:
+                _empty_page(result.data, fault.remaining)
+                context.pages.clear()  # the log then says what was really sent
         body: dict[str, Any] = {}
         if result.errors:
             body.update(_errors(*result.errors))

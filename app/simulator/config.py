@@ -70,6 +70,9 @@ class SimulatorConfig:
     # Lets tests show how the client meets a certificate it does not trust.
     tls_certfile: str | None = None
     tls_keyfile: str | None = None
+    # Keep the content hashes each sync request sent in the request log (tests that
+    # check the exact checkpoint; off by default to keep big runs small).
+    record_hashes: bool = False
 
     def __post_init__(self) -> None:
         if self.size not in SIZE_SPECS:

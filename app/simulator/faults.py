@@ -26,6 +26,13 @@ Kinds and their parameters:
 - trickle (chunks, interval): the body in `chunks` pieces, `interval` seconds apart.
 - stuck_remaining: always the first page and a remaining_count that never shrinks.
 - expire_link: the file host answers 403 as if the signed link had expired.
+- hold (seconds, parties): keep the request at the server until the test calls
+  `fault.release()`, or, with `parties`, until that many held requests wait at once (a
+  barrier: `fault.met` then proves they were in flight together); never longer than
+  `seconds`. `fault.wait_for_arrivals(n)` waits until n requests have arrived.
+- empty_page (remaining): a sync page with no upserted or deleted items that still
+  reports `remaining` items left (default: the count the server computed); the
+  documented loop must end there.
 On the file host ("files"), close_connection, trickle and truncated_body act on the
 file's bytes: half of them then a dropped connection, slow pieces, or a complete
 response that carries only half of them.
@@ -36,6 +43,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from dataclasses import field as dataclass_field  # "field" is a fault parameter
 from enum import StrEnum
 from typing import Any
 
@@ -53,6 +61,8 @@ class FaultKind(StrEnum):
     TRICKLE = "trickle"
     STUCK_REMAINING = "stuck_remaining"
     EXPIRE_LINK = "expire_link"
+    HOLD = "hold"
+    EMPTY_PAGE = "empty_page"
 
 
 # The parameter a bare value on the command line sets, per kind.
@@ -63,6 +73,8 @@ _POSITIONAL = {
     FaultKind.GRAPHQL_ERROR: "message",
     FaultKind.MISSING_FIELD: "field",
     FaultKind.TRICKLE: "interval",
+    FaultKind.HOLD: "seconds",
+    FaultKind.EMPTY_PAGE: "remaining",
 }
 
 
@@ -82,15 +94,46 @@ class Fault:
     invalidate: bool = False
     chunks: int = 10
     interval: float = 0.2
+    parties: int = 0
+    remaining: int | None = None
     seen: int = 0  # matching requests so far
     fired: int = 0  # times it fired so far
+    # hold: how many requests arrived, how many wait now, whether released or met.
+    arrivals: int = 0
+    waiting: int = 0
+    released: bool = False
+    met: bool = False
+    gate: threading.Condition = dataclass_field(default_factory=threading.Condition, repr=False)
 
     @property
     def exhausted(self) -> bool:
         return self.times is not None and self.fired >= self.times
 
+    def hold(self) -> None:
+        """Server side (a worker thread): wait as the `hold` kind says."""
+        with self.gate:
+            self.arrivals += 1
+            self.waiting += 1
+            if self.parties and self.waiting >= self.parties:
+                self.met = True
+            self.gate.notify_all()
+            self.gate.wait_for(lambda: self.released or self.met, timeout=self.seconds)
+            self.waiting -= 1
 
-_PARAMS = {f.name: f.type for f in fields(Fault)}
+    def release(self) -> None:
+        """Let every held request (and any later one) through."""
+        with self.gate:
+            self.released = True
+            self.gate.notify_all()
+
+    def wait_for_arrivals(self, count: int, timeout: float = 30.0) -> bool:
+        """Test side: wait until `count` requests have reached the hold."""
+        with self.gate:
+            return self.gate.wait_for(lambda: self.arrivals >= count, timeout=timeout)
+
+
+_STATE = {"kind", "seen", "fired", "arrivals", "waiting", "released", "met", "gate"}
+_PARAMS = {f.name: f.type for f in fields(Fault) if f.name not in _STATE}
 
 
 class FaultInjector:
@@ -110,7 +153,7 @@ class FaultInjector:
         times: int | None = 1,
         **params: Any,
     ) -> Fault:
-        unknown = set(params) - (set(_PARAMS) - {"kind", "seen", "fired"})
+        unknown = set(params) - set(_PARAMS)
         if unknown:
             raise TypeError(f"unknown fault parameter(s) {sorted(unknown)}")
         fault = Fault(

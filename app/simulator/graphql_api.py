@@ -67,6 +67,7 @@ class Described:
     names: tuple[str, ...]
     scope_id: str | None
     hashes_sent: int
+    hashes: frozenset[str] = frozenset()
 
 
 def _context(info: GraphQLResolveInfo[RequestContext]) -> RequestContext:
@@ -277,6 +278,7 @@ def describe(
     roots = list(_root_fields(operation.selection_set, fragments))
     names = tuple(dict.fromkeys(f.name.value for f in roots if f.name.value != "__typename"))
     scope_id, hashes = None, 0
+    values: set[str] = set()
     for root in roots:
         for argument in root.arguments or ():
             value = _literal(argument.value, variables or {})
@@ -284,7 +286,8 @@ def describe(
                 scope_id = scope_id or value
             elif argument.name.value == "content_hashes" and isinstance(value, list):
                 hashes += len(value)
-    return Described(names, scope_id, hashes)
+                values.update(v for v in value if isinstance(v, str))
+    return Described(names, scope_id, hashes, frozenset(values))
 
 
 def _root_fields(

@@ -32,6 +32,8 @@ class RequestRecord:
     server_seconds: float = 0.0
     path: str = "/graphql"
     at: float = field(default_factory=time.time)
+    # The content hashes themselves, when `SimulatorConfig.record_hashes` is on.
+    hashes: frozenset[str] | None = None
 
 
 class RequestLog(Sequence[RequestRecord]):

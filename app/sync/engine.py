@@ -381,6 +381,14 @@ class _Run:
                 self.counters.requests += 1
             try:
                 return request()
+            except RuntimeError:
+                # httpx refuses to send on a client that `cancel_in_flight` closed: the
+                # run is already stopping or cancelled, which is what this loop reports.
+                if self.stop is not None:
+                    raise self.stop from None
+                if self.cancel.cancelled:
+                    raise Cancelled from None
+                raise
             except ApiError as error:
                 if self.cancel.cancelled:
                     raise Cancelled from error

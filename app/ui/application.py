@@ -34,6 +34,7 @@ from app.store.errors import CorruptDatabaseError, NewerDatabaseError, StoreErro
 from app.sync.worker import ClientFactory, EngineFactory, SyncController
 from app.ui.common import settings as keys
 from app.ui.common.icons import icon
+from app.ui.common.plain import make_plain
 from app.ui.common.tasks import NETWORK, TaskManager
 from app.ui.dialogs.rebuild import open_for_window, show_read_only
 from app.ui.session.session import AppSession, MemoryKeyring, remove_local_database
@@ -127,6 +128,7 @@ def open_store(path: Path) -> Store | None:
         title, text = "FieldDesk cannot open its database", str(error)
     log.error("%s: %s", title, text)
     box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Close)
+    make_plain(box)  # the error may quote a path or SQLite's own words
     box.setInformativeText(f"Database: {path}")
     box.exec()
     return None

@@ -6,6 +6,7 @@ FieldDesk's hooks exactly as they would in the application.
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -97,12 +98,16 @@ def test_an_exception_in_a_plain_thread_shows_the_dialog_on_the_gui_thread(
 
 
 def test_a_storm_of_exceptions_opens_one_dialog_at_a_time(
-    qtbot: Any, handler: CrashHandler
+    qtbot: Any, handler: CrashHandler, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="app.launch.crash")
     for _ in range(5):
         QTimer.singleShot(0, lambda: 1 / 0)
     dialog = open_dialog(qtbot, handler)
-    qtbot.wait(50)
+    # Every exception is logged before its dialog is considered: once all five are in
+    # the log, the four late ones have had their chance to open a second dialog.
+    qtbot.waitUntil(lambda: caplog.text.count("Unexpected error") == 5, timeout=10_000)
+    assert caplog.text.count("not showing another crash dialog") == 4
     assert handler.shown == 1
     dialog.continue_button.click()
 

@@ -89,12 +89,30 @@ def test_secrets_never_reach_the_log_file(tmp_path: Path) -> None:
         ("StaticTokenProvider(token='abcdef0123')", "abcdef0123"),
         ("password: hunter2", "hunter2"),
         ("a bare jwt eyJhbGciOiJI.eyJzdWIiOiIx.sig_nature here", "eyJhbGciOiJI"),
+        ("grant_type=authorization_code&client_secret=cs_4f9a2b&code=x", "cs_4f9a2b"),
+        ('{"client_id": "fielddesk", "secret": "s3cr3t-value"}', "s3cr3t-value"),
+        ("FIELDDESK_OAUTH_CLIENT_SECRET=env-s3cr3t", "env-s3cr3t"),
     ],
 )
 def test_scrub_secrets(text: str, secret: str) -> None:
     scrubbed = logs.scrub_secrets(text)
     assert secret not in scrubbed
     assert "[redacted]" in scrubbed
+
+
+def test_secrets_never_reach_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The console handler scrubs like the file (a terminal is scrolled back and pasted)."""
+    logs.configure_logging(tmp_path, console=True)
+    logger = logging.getLogger("app.secrets")
+    logger.warning("refresh failed: {'Authorization': 'Bearer abc123SECRET'}")
+    try:
+        raise RuntimeError("token exchange failed: client_secret=def456SECRET")
+    except RuntimeError:
+        logger.exception("boom")
+    err = capsys.readouterr().err
+    assert "refresh failed" in err and "RuntimeError" in err, "the lines did reach stderr"
+    assert "SECRET" not in err
+    assert "[redacted]" in err
 
 
 def test_scrub_keeps_ordinary_text() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QWidget
 
 from app.launch.first_window import watch_first_window
@@ -57,8 +58,26 @@ def test_first_window_probe_logs_once(qtbot: Any, caplog: pytest.LogCaptureFixtu
     window = QWidget()
     qtbot.addWidget(window)
     watch_first_window(window)
+    paints = PaintCounter(window)
     window.show()
     qtbot.waitUntil(lambda: "first window shown" in caplog.text, timeout=10_000)
+    seen = paints.count
     window.update()
-    qtbot.wait(20)
+    # A later paint has been delivered (to every filter, the probe's included, if it
+    # were still installed): only then is "logged once" proven.
+    qtbot.waitUntil(lambda: paints.count > seen, timeout=10_000)
     assert caplog.text.count("first window shown") == 1
+
+
+class PaintCounter(QObject):
+    """Counts the paint events a widget receives."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.count = 0
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 
 import httpx
@@ -202,6 +203,60 @@ def test_stuck_remaining_never_shrinks(simulator_factory: Factory) -> None:
     assert first["remaining_count"] == second["remaining_count"] > 0
     assert second["upserted"] == first["upserted"]
     gql.close()
+
+
+def test_empty_page_keeps_the_remaining_count_but_carries_nothing(
+    simulator: Simulator, gql: GraphQL
+) -> None:
+    survey = _survey(simulator)
+    simulator.faults.add("empty_page", query="sync_mosaics", scope_id=survey, remaining=5)
+
+    page = _mosaics(gql, survey).json()["data"]["sync_mosaics"]
+
+    assert page["upserted"] == [] and page["deleted"] == []
+    assert page["remaining_count"] == 5
+    assert simulator.request_log[-1].upserted == 0
+    assert _mosaics(gql, survey).json()["data"]["sync_mosaics"]["upserted"], "only once"
+
+
+def test_hold_keeps_requests_until_released(simulator: Simulator) -> None:
+    survey = _survey(simulator)
+    hold = simulator.faults.add("hold", query="sync_mosaics", seconds=30, times=None)
+    answers: list[int] = []
+
+    def ask() -> None:
+        client = GraphQL(simulator)
+        answers.append(_mosaics(client, survey).status_code)
+        client.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    assert hold.wait_for_arrivals(2)
+    assert answers == [] and hold.waiting == 2, "both wait at the server"
+    hold.release()
+    for thread in threads:
+        thread.join()
+    assert answers == [200, 200]
+
+
+def test_hold_with_parties_is_a_barrier(simulator: Simulator) -> None:
+    """Two requests meet only if they are at the server at the same time."""
+    survey = _survey(simulator)
+    hold = simulator.faults.add("hold", query="sync_mosaics", seconds=30, parties=2, times=2)
+    done: list[int] = []
+
+    def ask() -> None:
+        client = GraphQL(simulator)
+        done.append(_mosaics(client, survey).status_code)
+        client.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert done == [200, 200] and hold.met
 
 
 def test_faults_apply_to_other_endpoints_by_name(simulator: Simulator) -> None:

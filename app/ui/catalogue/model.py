@@ -20,6 +20,7 @@ from app.ui.catalogue.snapshot import CatalogueSnapshot, NodeData
 from app.ui.common import listdiff
 from app.ui.common.formatting import format_count
 from app.ui.common.icons import icon
+from app.ui.common.plain import plain_tooltip
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ class CatalogueTreeModel(QAbstractItemModel):
             if role == Qt.ItemDataRole.TextAlignmentRole:
                 return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
             if role == Qt.ItemDataRole.ToolTipRole:
-                return data.count_tooltip
+                return plain_tooltip(data.count_tooltip)
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return data.name
@@ -166,7 +167,7 @@ class CatalogueTreeModel(QAbstractItemModel):
             )
             return self._icon(name)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return data.tooltip
+            return plain_tooltip(data.tooltip)
         if role == Qt.ItemDataRole.FontRole and data.new_count:
             from PySide6.QtGui import QFont
 

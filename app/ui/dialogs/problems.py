@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
-    QLabel,
     QPushButton,
     QTableView,
     QTabWidget,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.store import RunSnapshot, Store, SyncErrorRecord
 from app.ui.common.formatting import format_count, format_datetime
+from app.ui.common.plain import plain_label, plain_tooltip
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -51,8 +51,10 @@ class RecordsModel(QAbstractTableModel):
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows):
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             return self._rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return plain_tooltip(self._rows[index.row()][index.column()])
         return None
 
     def headerData(
@@ -115,7 +117,7 @@ class ProblemsDialog(QDialog):
         self._store = store
         self._names = names
         layout = QVBoxLayout(self)
-        self.summary = QLabel(self)
+        self.summary = plain_label(parent=self)
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.tabs = QTabWidget(self)

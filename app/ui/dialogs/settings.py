@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.api.errors import InvalidServerUrl
 from app.api.transport import check_server_url
+from app.ui.common.plain import plain_label
 from app.ui.common.preferences import Preferences
 
 
@@ -49,7 +49,7 @@ class SettingsDialog(QDialog):
         self.concurrency.setRange(1, 16)
         self.concurrency.setValue(preferences.concurrency)
         self.concurrency.setToolTip("How many surveys are fetched at the same time")
-        self.problem = QLabel()
+        self.problem = plain_label()
         self.problem.setObjectName("settings-problem")
         self.problem.setWordWrap(True)
         self.problem.hide()

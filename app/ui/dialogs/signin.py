@@ -38,6 +38,7 @@ from app.account.loopback import DEFAULT_TIMEOUT, BrowserSignIn
 from app.account.session import AccountManager
 from app.account.token_store import StoredSignIn
 from app.ui.common.browser import open_url_without_secrets
+from app.ui.common.plain import plain_label
 from app.ui.common.tasks import NETWORK, TaskManager
 
 log = logging.getLogger(__name__)
@@ -94,18 +95,18 @@ class SignInDialog(QDialog):
         self.way_browser.setChecked(True)
         layout.addWidget(self.pages)
 
-        self.status = QLabel()
+        self.status = plain_label()
         self.status.setWordWrap(True)
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
-        self.error = QLabel()
+        self.error = plain_label()
         self.error.setWordWrap(True)
         self.error.setObjectName("signInError")
         self.error.setStyleSheet("color: #b00020;")
         for widget in (self.status, self.busy_bar, self.error):
             layout.addWidget(widget)
         notice = self._manager.storage_notice
-        self.storage_notice = QLabel(f"{notice}." if notice else "")
+        self.storage_notice = plain_label(f"{notice}." if notice else "")
         self.storage_notice.setWordWrap(True)
         self.storage_notice.setVisible(bool(notice))
         layout.addWidget(self.storage_notice)

@@ -17,6 +17,7 @@ from app.store import MosaicSnapshot, MosaicSort
 from app.ui.common.formatting import enum_label, format_area, format_count, format_datetime_long
 from app.ui.common.formatting import format_datetime as short_datetime
 from app.ui.common.icons import icon
+from app.ui.common.plain import plain_tooltip
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 IS_NEW_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -140,7 +141,9 @@ def cell_data(number: int, view: RowView, role: int) -> Any:
     row = view.mosaic
     if role == BOOL_ROLE and column.boolean:
         return bool(getattr(row, column.key))
-    if role in (Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return plain_tooltip(_tooltip(column, row))
+    if role == Qt.ItemDataRole.AccessibleTextRole:
         return _tooltip(column, row)
     if role == Qt.ItemDataRole.DecorationRole and column.key == "name":
         return _icon("new") if row.is_new else _icon("blank")

@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 from app.store import MosaicDetail
 from app.ui.common.formatting import enum_label, format_area, format_count, format_datetime_long
 from app.ui.common.icons import icon
+from app.ui.common.plain import make_plain, plain_label, plain_tooltip
 
 
 def _value_label(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
+    label = plain_label(parent=parent)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setWordWrap(True)
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -41,11 +42,12 @@ class _ElidedLabel(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
+        make_plain(self)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def setText(self, text: str) -> None:
         self._full = text
-        self.setToolTip(text)
+        self.setToolTip(plain_tooltip(text))
         self._elide()
 
     def text(self) -> str:
@@ -129,7 +131,7 @@ class DetailsPane(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self._stack = QStackedWidget(self)
-        self.placeholder = QLabel("Select a mosaic to see its details.", self._stack)
+        self.placeholder = plain_label("Select a mosaic to see its details.", self._stack)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
         self.placeholder.setEnabled(False)

@@ -28,11 +28,13 @@ from app.api.client import FieldAgentClient
 from app.api.errors import (
     ApiError,
     AuthError,
+    InvalidServerUrl,
     NetworkError,
     RequestTimeout,
     ServerError,
     TLSError,
 )
+from app.api.transport import check_server_url
 from app.ui.common.connection_state import Connection, ConnectionStatus
 from app.ui.common.tasks import NETWORK, TaskManager
 
@@ -54,6 +56,11 @@ class ProbeTimings:
 
 def probe_server(graphql_url: str, tokens: TokenProvider | None) -> tuple[Connection, str]:
     """One probe, on any thread: ask FieldAgent who we are, classify the answer."""
+    try:
+        check_server_url(graphql_url)
+    except InvalidServerUrl as error:
+        # Nothing was sent: a server FieldDesk refuses to talk to is not "connected".
+        return Connection.UNREACHABLE, error.user_message
     if tokens is None:
         # Not signed in: any HTTP answer at all means the server is there.
         try:
@@ -169,13 +176,21 @@ class ConnectionMonitor(QObject):
 
     def report_unreachable(self, reason: str) -> None:
         """A sync found the server gone: believe it, and probe with backoff from now."""
+        self._forget_probe_in_flight()
         self._set(Connection.UNREACHABLE, reason)
         self._backoff = self._timings.first_backoff
         self._schedule()
 
     def report_signed_out(self, reason: str) -> None:
+        self._forget_probe_in_flight()
         self._set(Connection.SIGNED_OUT, reason)
         self._schedule()
+
+    def _forget_probe_in_flight(self) -> None:
+        """Evidence from a sync outranks a probe that left before it: that probe's
+        (older) answer is ignored, so only probes started from now on decide."""
+        self._generation += 1
+        self._probing = False
 
     def _on_probe_failed(self, error: Exception, generation: int) -> None:
         """A bug in the probe itself (its expected failures are answers): log it, and

@@ -21,6 +21,7 @@ from app.store import DB_FILENAME
 from app.store.migrate import BACKUP_DIRNAME
 from app.sync.retry import RetryPolicy
 from app.ui.common.browser import open_url_without_secrets
+from app.ui.common.plain import make_plain
 from app.ui.common.preferences import AutoSyncSettings
 from app.ui.session.connectivity import ProbeTimings
 
@@ -75,7 +76,7 @@ def sign_out_question(parent: QWidget | None, server: str) -> tuple[QMessageBox,
 
     Local data stays unless the box's check box is ticked.
     """
-    box = QMessageBox(parent)
+    box = make_plain(QMessageBox(parent))  # the server's address is the user's text
     box.setIcon(QMessageBox.Icon.Question)
     box.setWindowTitle("Sign out")
     box.setText(f"Sign out of FieldAgent at {server}?")

@@ -44,6 +44,7 @@ from app.domain import Outcome, Scope
 from app.store import Store
 from app.sync.events import RunSummary
 from app.sync.worker import ClientFactory, EngineFactory, SyncController
+from app.ui.common.plain import make_plain
 from app.ui.common.preferences import Preferences, load_preferences, save_preferences
 from app.ui.common.tasks import NETWORK, TaskManager
 from app.ui.dialogs.settings import SettingsDialog
@@ -316,7 +317,14 @@ class AppSession(QObject):
         try:
             tokens = self.manager.forget()
         except SignInError as error:
-            QMessageBox.warning(window, "Sign out", str(error))
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
+                "Sign out",
+                str(error),
+                QMessageBox.StandardButton.Ok,
+                window,
+            )
+            make_plain(box).exec()  # the keyring's own words, shown as they are
             return
         self._resume = None
         self._show_account()

@@ -24,6 +24,7 @@ from app.sync.worker import SyncController
 from app.ui.common.connection_state import Connection
 from app.ui.common.formatting import format_clock_time, format_count
 from app.ui.common.live import ChangeCoalescer
+from app.ui.common.plain import plain_tooltip
 from app.ui.sync.banner import Banner, Severity
 from app.ui.sync.status import SyncStatus
 from app.ui.sync.toolbar import MainToolbar
@@ -166,8 +167,8 @@ class SyncPresenter(QObject):
         bar = self.toolbar
         enabled, tip = self.can_sync()
         bar.sync_all.setEnabled(enabled)
-        bar.sync_all.setToolTip(tip)
-        bar.sync_button.setToolTip(tip)
+        bar.sync_all.setToolTip(plain_tooltip(tip))
+        bar.sync_button.setToolTip(plain_tooltip(tip))
         bar.sync_everything.setEnabled(enabled)
         chain = self._selection.selected_chain()
         for kind, action in (

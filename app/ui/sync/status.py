@@ -22,6 +22,7 @@ from app.ui.common.formatting import (
     format_datetime_long,
     relative_age,
 )
+from app.ui.common.plain import plain_label, plain_tooltip
 
 AGE_REFRESH_MS = 30_000
 _LEVEL_NAMES = {
@@ -80,8 +81,8 @@ class SyncStatus:
 
     def __init__(self, bar: QStatusBar, last_synced: Callable[[], datetime | None]) -> None:
         self._last_synced = last_synced
-        self.age = QLabel(bar)
-        self.stage = QLabel(bar)
+        self.age = plain_label(parent=bar)
+        self.stage = plain_label(parent=bar)
         # The stage text changes ten times a second during a sync; a label that does not
         # ask for a new size each time spares the whole window a relayout.
         self.stage.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -92,9 +93,9 @@ class SyncStatus:
         self.progress.setMaximumWidth(220)
         self.progress.setMaximumHeight(14)
         self.progress.hide()
-        self.counts = QLabel(bar)
+        self.counts = plain_label(parent=bar)
         self.counts.setMinimumWidth(self.counts.fontMetrics().horizontalAdvance("0" * 44))
-        self.next_sync = QLabel(bar)
+        self.next_sync = plain_label(parent=bar)
         self.next_sync.setObjectName("next-sync")
         self._next_separator = _separator(bar)
         bar.addWidget(self.age)
@@ -173,7 +174,7 @@ class SyncStatus:
         if summary.outcome is Outcome.COMPLETE and not summary.up_to_date:
             headline = "Sync finished; some items could not be synced"
         self.stage.setText(headline)
-        self.stage.setToolTip(summary.message)
+        self.stage.setToolTip(plain_tooltip(summary.message))
         self.counts.setText(f"Last sync: {self.run_counts.text()}")
         self.refresh_age()
 

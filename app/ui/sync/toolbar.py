@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QToolBar, QToolButton,
 from app.ui.common.connection_state import Connection
 from app.ui.common.formatting import format_datetime
 from app.ui.common.icons import icon
+from app.ui.common.plain import plain_label, plain_tooltip
 
 # The window speaks of the same states the connection monitor reports.
 ConnectionState = Connection
@@ -79,7 +80,7 @@ class MainToolbar(QToolBar):
 
         self.connection = QLabel(self)
         self.connection.setObjectName("connection-indicator")
-        self.connection_text = QLabel(self)
+        self.connection_text = plain_label(parent=self)
         self.connection_text.setContentsMargins(2, 0, 6, 0)
         self.addWidget(self.connection)
         self.addWidget(self.connection_text)
@@ -129,7 +130,7 @@ class MainToolbar(QToolBar):
         if reason:
             tip += f"\n{reason}"
         for widget in (self.connection, self.connection_text):
-            widget.setToolTip(tip)
+            widget.setToolTip(plain_tooltip(tip))
         self.connection.setAccessibleName(f"Connection: {text or 'unknown'}")
 
     def show_account(
@@ -148,7 +149,7 @@ class MainToolbar(QToolBar):
         tip = shown if signed_in else "Not signed in: sign in to FieldAgent to sync"
         if notice:
             tip += f"\n{notice}."
-        self.account.setToolTip(tip)
+        self.account.setToolTip(plain_tooltip(tip))
         self.account.setAccessibleName(f"Account: {shown}")
         self.account_notice.setText(notice or "")
         self.account_notice.setVisible(bool(notice))

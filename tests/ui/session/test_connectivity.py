@@ -14,9 +14,14 @@ from app.store import Store
 from app.sync.events import RunSummary
 from app.sync.worker import SyncController
 from app.ui.common.preferences import AutoSyncSettings
-from app.ui.common.tasks import TaskManager
+from app.ui.common.tasks import NETWORK, TaskManager
 from app.ui.session.autosync import AutoSync
-from app.ui.session.connectivity import Connection, ConnectionMonitor, ProbeTimings
+from app.ui.session.connectivity import (
+    Connection,
+    ConnectionMonitor,
+    ProbeTimings,
+    probe_server,
+)
 from tests.ui.conftest import quick_runner
 
 FAST = ProbeTimings(online_interval=300, first_backoff=100, max_backoff=400)
@@ -52,6 +57,80 @@ def test_the_indicator_follows_the_server_going_away_and_coming_back(
     monitor.stop()
 
 
+# Long enough that no timer-driven probe starts while a test looks at one already out.
+PATIENT = ProbeTimings(online_interval=600_000, first_backoff=600_000, max_backoff=600_000)
+
+
+def test_a_probe_already_out_cannot_overrule_a_sync_that_lost_the_server(
+    qtbot: Any, simulator: Simulator
+):
+    """The sync's evidence (server gone) arrives while a periodic probe is at the
+    server; that probe's answer, older than the evidence, must not flip the state back."""
+    tokens = StaticTokenProvider(simulator.demo_token)
+    tasks = TaskManager()
+    monitor = ConnectionMonitor(
+        simulator.graphql_url,
+        lambda: tokens,
+        tasks,
+        timings=PATIENT,
+        use_network_information=False,
+    )
+    seen: list[Connection] = []
+    monitor.status_changed.connect(lambda status: seen.append(status.state))
+    monitor.start()
+    qtbot.waitUntil(lambda: monitor.status.state is Connection.ONLINE, timeout=WAIT)
+    hold = simulator.faults.add("hold", query="user", seconds=30)
+    monitor.probe_now()
+    assert hold.wait_for_arrivals(1), "the probe reached the server"
+
+    monitor.report_unreachable("Interrupted: FieldAgent could not be reached.")
+    hold.release()
+    # The held probe's answer (ONLINE) has been delivered once the pool is idle.
+    qtbot.waitUntil(lambda: not tasks.busy(NETWORK), timeout=WAIT)
+
+    assert seen == [Connection.ONLINE, Connection.UNREACHABLE]
+    assert monitor.status.state is Connection.UNREACHABLE
+    # Probes started after the evidence decide again.
+    monitor.probe_now()
+    qtbot.waitUntil(lambda: monitor.status.state is Connection.ONLINE, timeout=WAIT)
+    monitor.stop()
+
+
+def test_a_probe_already_out_cannot_overrule_a_sync_that_was_signed_out(
+    qtbot: Any, simulator: Simulator
+):
+    tokens = StaticTokenProvider(simulator.demo_token)
+    tasks = TaskManager()
+    monitor = ConnectionMonitor(
+        simulator.graphql_url,
+        lambda: tokens,
+        tasks,
+        timings=PATIENT,
+        use_network_information=False,
+    )
+    seen: list[Connection] = []
+    monitor.status_changed.connect(lambda status: seen.append(status.state))
+    monitor.start()
+    qtbot.waitUntil(lambda: monitor.status.state is Connection.ONLINE, timeout=WAIT)
+    hold = simulator.faults.add("hold", query="user", seconds=30)
+    monitor.probe_now()
+    assert hold.wait_for_arrivals(1)
+    monitor.report_signed_out("Signed out: sign in to sync.")
+    hold.release()
+    qtbot.waitUntil(lambda: not tasks.busy(NETWORK), timeout=WAIT)
+    assert seen == [Connection.ONLINE, Connection.SIGNED_OUT]
+    monitor.stop()
+
+
+def test_a_server_url_fielddesk_refuses_is_not_reported_connected():
+    """Plain HTTP off loopback is refused before anything is sent: not "Connected"."""
+    url = "http://api.example.com/graphql"
+    for tokens in (StaticTokenProvider("a-token"), None):
+        state, reason = probe_server(url, tokens)
+        assert state is Connection.UNREACHABLE, (tokens, reason)
+        assert "https://" in reason
+
+
 def test_a_refused_token_shows_as_signed_out(qtbot: Any, simulator: Simulator):
     monitor = monitor_for(simulator, token="not-a-valid-token")
     monitor.start()
@@ -82,10 +161,16 @@ class Harness:
         self.controller = SyncController(quick_runner(store, sim))
         self.monitor = monitor_for(sim)
         self.summaries: list[RunSummary] = []
+        # Summaries and connection states in the order they happened, so a test checks
+        # what followed what instead of reading a state that may have moved on.
+        self.timeline: list[Outcome | Connection] = []
         self.starts = 0
         self.overlaps = 0
         self.controller.started.connect(self._on_started)
         self.controller.finished.connect(self.summaries.append)
+        # Connected before the scheduler's slots, so the timeline puts causes first.
+        self.controller.finished.connect(lambda summary: self.timeline.append(summary.outcome))
+        self.monitor.status_changed.connect(lambda status: self.timeline.append(status.state))
         self.auto = AutoSync(
             self.controller,
             self.monitor,
@@ -154,7 +239,14 @@ def test_a_run_cut_off_by_the_network_resumes_by_itself_without_refetching(
     qtbot.waitUntil(lambda: len(harness.summaries) == 1, timeout=WAIT)
     assert harness.summaries[0].outcome is Outcome.INTERRUPTED
     assert "continue" in harness.summaries[0].message
-    assert harness.monitor.status.state is Connection.UNREACHABLE
+    # The interrupted run told the monitor at once (a probe still out then, made before
+    # the cut, must not have said ONLINE in between: see the monitor test above).
+    cut = harness.timeline.index(Outcome.INTERRUPTED)
+    assert harness.timeline[cut - 1 : cut + 2] == [
+        Connection.ONLINE,
+        Outcome.INTERRUPTED,
+        Connection.UNREACHABLE,
+    ]
     kept = len(store.local_hashes(Level.MOSAICS, survey))
     sim.request_log.clear()
 
