@@ -12,6 +12,7 @@ import rasterio
 from pyproj import Transformer
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.imagery.stretch import Stretch
@@ -43,6 +44,16 @@ def _show(
             pane.show_place(org, field)
         else:
             pane.set_mosaic(mosaic)
+
+
+def _hover(qtbot: QtBot, widget: QWidget, point: QPoint) -> None:
+    """Move the cursor onto `point` so that a move event surely arrives.
+
+    Qt sends no move event when the cursor is already where it is asked to go, and an
+    earlier test may have left it exactly there: step beside the point first.
+    """
+    qtbot.mouseMove(widget, point + QPoint(7, 5))
+    qtbot.mouseMove(widget, point)
 
 
 def _painted(qtbot: QtBot, pane: MapPane) -> QImage:
@@ -169,7 +180,7 @@ def test_value_under_the_cursor_is_rasterios_value(
             (canvas.width() // 2, canvas.height() // 2),
             (canvas.width() // 3, canvas.height() // 2 + 17),
         ]:
-            qtbot.mouseMove(canvas, QPoint(x, y))
+            _hover(qtbot, canvas, QPoint(x, y))
             qtbot.waitUntil(lambda: "NDVI" in pane.readout.text(), timeout=5000)
             assert pane.last_point is not None
             lon, lat = pane.last_point
@@ -257,7 +268,7 @@ def test_compare_keeps_both_views_in_lock_step(
     b.zoom(2.0, QPointF(100, 120))
     assert (a.cx, a.cy, a.res) == (b.cx, b.cy, b.res)
     # Values under the cursor come from both dates.
-    qtbot.mouseMove(a, QPoint(a.width() // 2, a.height() // 2))
+    _hover(qtbot, a, QPoint(a.width() // 2, a.height() // 2))
     qtbot.waitUntil(
         lambda: pane.readout.text().count("|") == 2 or "no data" in pane.readout.text(),
         timeout=5000,
@@ -320,7 +331,7 @@ def test_an_rgb_mosaic_shows_its_colours_and_rgb_values(
     assert not pane.ramp_box.isEnabled(), "an RGB mosaic has no ramp to choose"
     centre = image.pixelColor(image.width() // 2, image.height() // 2)
     assert centre != QColor(BACKGROUND)
-    qtbot.mouseMove(pane.canvas, QPoint(pane.canvas.width() // 2, pane.canvas.height() // 2))
+    _hover(qtbot, pane.canvas, QPoint(pane.canvas.width() // 2, pane.canvas.height() // 2))
     qtbot.waitUntil(
         lambda: "RGB" in pane.readout.text() or "no data" in pane.readout.text(), timeout=5000
     )
