@@ -55,6 +55,8 @@ FIELD_SPEC: Spec = (
     (("time_zone",), "str?"),
     (("organization",), "obj"),
     (("organization", "sentera_id"), "str"),
+    (("boundary",), "obj?"),
+    (("bbox",), "list?"),
 )
 SURVEY_SPEC: Spec = (
     _ID,
@@ -138,6 +140,8 @@ def build_field(o: Any) -> Field:
         time_zone=o["time_zone"],
         created_at=o["created_at"],
         updated_at=o["updated_at"],
+        boundary=_geometry_text(o["boundary"]),
+        bbox=_bbox_text(o["bbox"]),
     )
     if not (
         type(f.sentera_id) is str
@@ -153,6 +157,24 @@ def build_field(o: Any) -> Field:
     ):
         raise Invalid
     return f
+
+
+def _geometry_text(value: Any) -> str | None:
+    """A GeoJSON outline, re-serialised compactly for the store; None when absent."""
+    if value is None:
+        return None
+    if type(value) is not dict or value.get("type") not in ("Polygon", "MultiPolygon"):
+        raise Invalid
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _bbox_text(value: Any) -> str | None:
+    """`[west, south, east, north]` as JSON text; anything else is refused."""
+    if value is None:
+        return None
+    if type(value) is not list or len(value) != 4:
+        raise Invalid
+    return json.dumps([v if type(v) is float else _float(v) for v in value])
 
 
 def build_survey(o: Any) -> Survey:

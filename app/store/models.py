@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -85,6 +86,10 @@ class FieldModel(Base):
     created_at: Mapped[str] = mapped_column(String)
     updated_at: Mapped[str] = mapped_column(String)
     first_seen_at: Mapped[str] = mapped_column(String)
+    # The outline as GeoJSON text (WGS84) and its [west, south, east, north] as JSON text,
+    # as the server sent them; None for a field stored before FieldDesk asked for them.
+    boundary: Mapped[str | None] = mapped_column(Text)
+    bbox: Mapped[str | None] = mapped_column(String)
 
 
 class SurveyModel(Base):
@@ -205,3 +210,58 @@ mosaics = cast(Table, MosaicModel.__table__)
 scope_state = cast(Table, ScopeStateModel.__table__)
 sync_errors = cast(Table, SyncErrorModel.__table__)
 sync_runs = cast(Table, SyncRunModel.__table__)
+
+
+class FileModel(Base):
+    """The file catalogue: one row per mosaic file FieldDesk tracks, and its local copy.
+
+    The server's side (`sentera_id` … `size`) comes from `sync_files`; the local side
+    (`local_*`, `part_*`, `last_viewed_at`) is what the library folder holds. A file is
+    current only while `local_hash` equals `content_hash` and `mosaic_hash` equals the
+    mosaic's own hash: anything else is shown as missing, never as the current imagery.
+    Deleting the mosaic deletes the row; the library sweeps the bytes that no row claims.
+    """
+
+    __tablename__ = "mosaic_files"
+    __table_args__ = (Index("ix_mosaic_files_mosaic", "mosaic_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sentera_id: Mapped[str] = mapped_column(String, unique=True)
+    content_hash: Mapped[str] = mapped_column(String)
+    mosaic_id: Mapped[int] = mapped_column(ForeignKey("mosaics.id", ondelete="CASCADE"))
+    # The mosaic's content hash when this row was last confirmed by sync_files.
+    mosaic_hash: Mapped[str] = mapped_column(String)
+    filename: Mapped[str] = mapped_column(String)
+    download_filename: Mapped[str | None] = mapped_column(String)
+    file_type: Mapped[str] = mapped_column(String)
+    size: Mapped[int | None] = mapped_column(Integer)  # None: the server stores no bytes yet
+    updated_at: Mapped[str] = mapped_column(String)
+    first_seen_at: Mapped[str] = mapped_column(String)
+    # The copy in the library folder (name relative to it), and which version it holds.
+    local_name: Mapped[str | None] = mapped_column(String)
+    local_hash: Mapped[str | None] = mapped_column(String)
+    local_size: Mapped[int | None] = mapped_column(Integer)
+    verified_at: Mapped[str | None] = mapped_column(String)
+    # Which version a `.part` file belongs to, so a resume can ask `If-Range` for it.
+    part_hash: Mapped[str | None] = mapped_column(String)
+    last_viewed_at: Mapped[str | None] = mapped_column(String)
+    evicted_at: Mapped[str | None] = mapped_column(String)
+
+
+class OfflinePinModel(Base):
+    """ "Keep offline" choices: a target (all imagery or one catalogue item) plus filters."""
+
+    __tablename__ = "offline_pins"
+    __table_args__ = (UniqueConstraint("kind", "target_id", name="uq_offline_pins_target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String)  # PinKind value
+    target_id: Mapped[str] = mapped_column(String)  # "" for all imagery
+    quality: Mapped[str | None] = mapped_column(String)  # e.g. "FULL"; None: any
+    index_only: Mapped[bool] = mapped_column(Boolean, server_default=text("0"))
+    seasons: Mapped[int | None] = mapped_column(Integer)  # the last N seasons; None: all
+    created_at: Mapped[str] = mapped_column(String)
+
+
+mosaic_files = cast(Table, FileModel.__table__)
+offline_pins = cast(Table, OfflinePinModel.__table__)

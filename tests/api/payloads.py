@@ -44,6 +44,11 @@ def field(i: int = 0) -> dict[str, Any]:
         "grower": None,
         "time_zone": "America/Chicago",
         "organization": {"sentera_id": "org_OR_1"},
+        "boundary": {
+            "type": "Polygon",
+            "coordinates": [[[-93.26, 45.0], [-93.24, 45.0], [-93.25, 45.01], [-93.26, 45.0]]],
+        },
+        "bbox": [-93.26, 45.0, -93.24, 45.01],
     }
 
 
