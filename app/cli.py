@@ -1,4 +1,4 @@
-"""The headless `fielddesk` commands: sync, ls, login, logout. No Qt in here.
+"""The headless `fielddesk` commands: sync, ls, login, logout (imagery: `cli_files`). No Qt.
 
 Exit status: 0 only when the command did everything it was asked (for `sync`: every
 scope completed); otherwise non-zero with a one-line reason on stderr. 6 means the
@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from app import config
+from app import cli_files, config
 from app.domain import ChangeSet, Level
 from app.sync.events import CancelToken, Outcome, Progress, RunSummary, ScopeKind, SyncScope
 from app.terminal import terminal_safe
@@ -54,7 +54,8 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     _common_options(sync)
 
     ls = sub.add_parser("ls", help="list what is stored locally (works offline)")
-    ls.add_argument("what", choices=["organizations", "fields", "surveys", "mosaics"])
+    ls.add_argument("what", choices=["organizations", "fields", "surveys", "mosaics", "files"])
+    ls.add_argument("--library", metavar="DIR", help="the imagery library folder (files)")
     ls.add_argument("--organization", metavar="ID")
     ls.add_argument("--field", metavar="ID")
     ls.add_argument("--survey", metavar="ID")
@@ -74,6 +75,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     from app import cli_repair
 
     cli_repair.add_parser(sub)
+    cli_files.add_subcommands(sub, _common_options)
 
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
@@ -96,6 +98,8 @@ def run_command(args: argparse.Namespace) -> int:
             from app import cli_repair
 
             return cli_repair.run(args)
+        if args.command in cli_files.COMMANDS:
+            return cli_files.run(args, _open_store)
         if args.command in ("login", "logout"):
             from app.account import cli_flows
 
@@ -295,7 +299,10 @@ def _rows(store: Any, args: argparse.Namespace) -> Iterable[dict[str, Any]]:
                 "organization_type": org.organization_type,
                 "parent_organization_id": org.parent_organization_id,
             }
+    elif args.what == "files":
+        yield from cli_files.file_rows(store, args)
     elif args.what == "fields":
+        outlines = cli_files.field_geometry(store, args.organization)
         for f in store.fields(organization_id=args.organization):
             yield {
                 "sentera_id": f.sentera_id,
@@ -305,6 +312,7 @@ def _rows(store: Any, args: argparse.Namespace) -> Iterable[dict[str, Any]]:
                 "longitude": f.longitude,
                 "area": {"value": f.area_value, "unit": f.area_unit},
                 "organization": {"sentera_id": f.organization_sentera_id},
+                **outlines.get(f.sentera_id, {"boundary": None, "bbox": None}),
             }
     elif args.what == "surveys":
         for s in store.surveys(field_id=args.field):

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from app.domain_files import FileState, LocalFile
 from app.store.files import FileRow
+from app.store.models import utc_now_text
 from app.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,46 @@ class Library:
         for name in names:
             for path in (self.path_of(name), self.path_of(name + PART_SUFFIX)):
                 path.unlink(missing_ok=True)
+
+    def evict(self, row: FileRow) -> None:
+        """Remove an unpinned file to make room; the catalogue remembers it was here."""
+        if row.local_name:
+            self.remove_bytes([row.local_name])
+        self.store.record_local(
+            row.file_id,
+            local_name=None,
+            local_hash=None,
+            local_size=None,
+            verified_at=None,
+            part_hash=None,
+            evicted_at=utc_now_text(),
+        )
+        log.info("Evicted the imagery of %s to stay within the disk budget", row.mosaic_id)
+
+    def remove(self, mosaic_id: str) -> bool:
+        """ "Remove from this computer": the bytes go; the catalogue row stays, evicted.
+
+        Returns False when there was nothing to remove. A pin that still covers the
+        mosaic brings it back on the next download pass; callers unpin first.
+        """
+        rows = self.store.file_rows([mosaic_id])
+        if not rows:
+            return False
+        self.remove_bytes([local_name_for(mosaic_id)])
+        self.evict(rows[0])
+        return True
+
+    def record_present(self, row: FileRow) -> None:
+        """The verified file of `row`'s current version is now in place."""
+        self.store.record_local(
+            row.file_id,
+            local_name=local_name_for(row.mosaic_id),
+            local_hash=row.content_hash,
+            local_size=row.size,
+            verified_at=utc_now_text(),
+            part_hash=None,
+            evicted_at=None,
+        )
 
     def sweep(self) -> int:
         """Delete library files no catalogue row claims (a deleted mosaic, a crash)."""
