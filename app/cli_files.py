@@ -46,7 +46,7 @@ def add_subcommands(sub: Any, common: Callable[[argparse.ArgumentParser], None])
 
     download = sub.add_parser("download", help="download the imagery kept offline")
     download.add_argument("--survey", metavar="ID", help="only this survey's imagery")
-    download.add_argument("--concurrency", type=int, default=3, metavar="N")
+    download.add_argument("--concurrency", type=int, default=4, metavar="N")
     download.add_argument("--budget-gb", type=float, metavar="GB", help="the disk budget")
     common(download)
     for parser in (add, remove, listing, download):

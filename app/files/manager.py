@@ -17,6 +17,7 @@ import logging
 import os
 import random
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -60,7 +61,7 @@ _jitter = random.Random()
 @dataclass(frozen=True, slots=True)
 class DownloadOptions:
     quota: int
-    concurrency: int = 3
+    concurrency: int = 4
     limits: Limits = field(default_factory=Limits)
     max_attempts: int = 6
     base_delay: float = 0.5
@@ -102,6 +103,8 @@ class DownloadManager:
         on_event: Callable[[DownloadEvent], None] | None = None,
     ) -> DownloadSummary:
         cancel = cancel or DownloadCancel()
+        # GDAL takes a moment to load; let it load while the catalogue syncs.
+        threading.Thread(target=_load_rasterio, name="load-rasterio", daemon=True).start()
         emit = on_event or (lambda event: None)
         store = self.library.store
         self.library.root.mkdir(parents=True, exist_ok=True)
@@ -219,6 +222,13 @@ class DownloadManager:
         outcome = _Outcome()
         if not rows:
             return outcome
+        # One call for every link still missing, rather than one per worker.
+        need_links = [row.mosaic_id for row in rows if row.mosaic_id not in links]
+        if need_links:
+            try:
+                links = {**links, **fresh_links(self.client, need_links)}
+            except ApiError as error:
+                log.info("Could not fetch download links up front: %s", error)
         fetching = {row.mosaic_id for row in rows}
         board = ProgressBoard(
             emit,
@@ -335,6 +345,10 @@ class DownloadManager:
                 "The mosaic was re-processed meanwhile; its new file comes with the next pass."
             )
         return found
+
+
+def _load_rasterio() -> None:
+    import rasterio  # noqa: F401  (imported for its side effect: GDAL loaded)
 
 
 class _Quiet(str):
