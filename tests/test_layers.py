@@ -13,6 +13,12 @@ CORE_MODULES = [
     "app.simulator",
     "app.account",
     "app.cli",
+    "app.cli_files",
+    "app.domain_files",
+    "app.files.manager",
+    "app.files.library",
+    "app.files.runner",
+    "app.store.files",
 ]
 
 
