@@ -217,7 +217,20 @@ class _Bar:
 def file_rows(store: Any, args: argparse.Namespace) -> Iterable[dict[str, Any]]:
     """`ls files`: every mosaic file the catalogue knows, with its local state."""
     library = library_for(args, store)
-    for local in library.files():
+    files = library.files()
+    known = {local.mosaic_id for local in files}
+    for mosaic_id in store.pinned_mosaic_ids():
+        if mosaic_id not in known:  # kept offline, but no file listed yet (no download ran)
+            yield {
+                "mosaic_id": mosaic_id,
+                "sentera_id": None,
+                "path": None,
+                "size": None,
+                "local_bytes": 0,
+                "state": "missing",
+                "pinned": True,
+            }
+    for local in files:
         yield {
             "mosaic_id": local.mosaic_id,
             "sentera_id": local.file_id,

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import shutil
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -36,8 +34,6 @@ from app.files.errors import (
     BudgetExceeded,
     DiskFull,
     DownloadError,
-    FileChangedOnServer,
-    LinkExpired,
     VerificationFailed,
 )
 from app.files.events import (
@@ -47,15 +43,14 @@ from app.files.events import (
     DownloadSummary,
     FileFinished,
 )
-from app.files.fetch import Cancelled, Limits, fetch, part_size
+from app.files.fetch import Cancelled, Limits, part_size
 from app.files.library import Library, local_name_for
 from app.files.progress import ProgressBoard
+from app.files.transfer import Transfer, TransferPolicy
 from app.files.verify import verify_geotiff
 from app.store.files import FileRow
 
 log = logging.getLogger(__name__)
-
-_jitter = random.Random()
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,120 +234,59 @@ class DownloadManager:
             done_bytes=sum(row.size or 0 for row in targets if row.mosaic_id not in fetching),
             files_total=len(targets),
         )
-        workers = max(1, min(self.options.concurrency, len(rows)))
+        options = self.options
+        policy = TransferPolicy(
+            options.limits,
+            options.max_attempts,
+            options.base_delay,
+            options.max_delay,
+            options.link_lifetime,
+        )
+        transfer = Transfer(
+            library=self.library,
+            client=self.client,
+            http=self._http,
+            policy=policy,
+            cancel=cancel,
+            board=board,
+        )
+        workers = max(1, min(options.concurrency, len(rows)))
         with ThreadPoolExecutor(workers, thread_name_prefix="download") as pool:
             futures: dict[Future[None], FileRow] = {
-                pool.submit(self._one, row, links.get(row.mosaic_id), cancel, board): row
-                for row in rows
+                pool.submit(transfer.run, row, links.get(row.mosaic_id)): row for row in rows
             }
             for future in as_completed(futures):
                 row = futures[future]
-                ok, message = self._collect(future, row, cancel, outcome)
-                board.finished(row.mosaic_id, ok)
-                if not isinstance(message, _Quiet):
-                    emit(FileFinished(row.mosaic_id, ok, message))
+                event = self._collect(future, row, cancel, outcome)
+                board.finished(row.mosaic_id, event is not None and event.ok)
+                if event is not None:
+                    emit(event)
         outcome.bytes = board.bytes_fetched
         return outcome
 
     def _collect(
         self, future: Future[None], row: FileRow, cancel: DownloadCancel, outcome: _Outcome
-    ) -> tuple[bool, str | None]:
+    ) -> FileFinished | None:
+        """Record one worker's result; the event to emit (None: cancelled, said nothing)."""
         try:
             future.result()
         except Cancelled:
-            return False, _Quiet()
+            return None
         except DiskFull as error:
             outcome.disk_full = True
             outcome.problem = error.message
             cancel.cancel()  # stop the other workers; what is stored stays
-            return False, error.message
+            return FileFinished(row.mosaic_id, False, error.message)
         except DownloadError as error:
             outcome.failures.append((row.mosaic_id, error.message))
-            return False, error.message
+            return FileFinished(row.mosaic_id, False, error.message)
         self.library.record_present(row)
         outcome.downloaded += 1
-        return True, None
-
-    def _one(
-        self,
-        row: FileRow,
-        link: tuple[RemoteFile, float] | None,
-        cancel: DownloadCancel,
-        board: ProgressBoard,
-    ) -> None:
-        """Runs on a worker: fetch with retries, verify, rename. No store writes here."""
-        assert row.size is not None
-        part = self.library.part_path(row.mosaic_id)
-        final = self.library.path_of(local_name_for(row.mosaic_id))
-        attempts = refreshes = 0
-        while True:
-            if cancel.cancelled:
-                raise Cancelled
-            try:
-                if link is None or time.monotonic() - link[1] > self.options.link_lifetime:
-                    link = self._fresh_link(row)
-                url = link[0].url
-                if url is None:
-                    raise DownloadError("The server has no stored file for this mosaic yet.")
-                fetch(
-                    self._http,
-                    url,
-                    part,
-                    size=row.size,
-                    content_hash=row.content_hash,
-                    limits=self.options.limits,
-                    cancel=cancel,
-                    on_bytes=lambda n: board.add(row.mosaic_id, n),
-                )
-                verify_geotiff(part, size=row.size)
-                os.replace(part, final)
-                return
-            except LinkExpired:
-                refreshes += 1
-                if refreshes > 3:
-                    raise
-                log.info("Link of %s expired; asking sync_files for a new one", row.mosaic_id)
-                link = None
-            except VerificationFailed:
-                part.unlink(missing_ok=True)
-                board.restart(row.mosaic_id)
-                attempts += 1
-                if attempts >= 2:
-                    raise
-            except (DownloadError, ApiError) as error:
-                if not error.retryable:
-                    if isinstance(error, ApiError):
-                        raise DownloadError(f"Could not get a download link: {error}") from error
-                    raise
-                attempts += 1
-                if attempts >= self.options.max_attempts:
-                    if isinstance(error, ApiError):
-                        raise DownloadError(f"Could not get a download link: {error}") from error
-                    raise
-                delay = _jitter.uniform(
-                    0, min(self.options.max_delay, self.options.base_delay * 2 ** (attempts - 1))
-                )
-                log.info("%s: %s; retrying in %.1f s", row.mosaic_id, error, delay)
-                if cancel.wait(delay):
-                    raise Cancelled from None
-
-    def _fresh_link(self, row: FileRow) -> tuple[RemoteFile, float]:
-        found = fresh_links(self.client, [row.mosaic_id]).get(row.mosaic_id)
-        if found is None:
-            raise DownloadError("The server no longer lists a file for this mosaic.")
-        if found[0].content_hash != row.content_hash:
-            raise FileChangedOnServer(
-                "The mosaic was re-processed meanwhile; its new file comes with the next pass."
-            )
-        return found
+        return FileFinished(row.mosaic_id, True)
 
 
 def _load_rasterio() -> None:
     import rasterio  # noqa: F401  (imported for its side effect: GDAL loaded)
-
-
-class _Quiet(str):
-    """A cancelled file: no FileFinished event (a cancel is silent)."""
 
 
 @dataclass(slots=True)

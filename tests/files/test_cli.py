@@ -49,6 +49,9 @@ def test_download_exits_0_when_everything_is_here_and_ls_shows_it(
 ) -> None:
     survey, mosaics = survey_with_files(sim)
     fielddesk("offline", "add", "--survey", survey, sim=None, data_dir=synced)
+    before = json.loads(fielddesk("ls", "files", "--json", sim=None, data_dir=synced).stdout)
+    assert {f["mosaic_id"] for f in before} == set(mosaics)
+    assert all(f["state"] == "missing" and f["path"] is None for f in before)
 
     done = fielddesk("download", sim=sim, data_dir=synced)
 
