@@ -138,7 +138,9 @@ def _write_body(
 ) -> None:
     mode = "r+b" if offset and part.exists() else "wb"
     try:
-        with part.open(mode) as out:
+        # Unbuffered: each piece reaches the file as it arrives, so a kill loses nothing
+        # that was received, and a full disk is noticed at the piece that did not fit.
+        with part.open(mode, buffering=0) as out:
             out.seek(offset)
             out.truncate()
             written = offset
@@ -149,15 +151,17 @@ def _write_body(
                     raise Cancelled
                 if written + len(chunk) > size:
                     raise FileChangedOnServer("The server sent more bytes than the file has.")
-                out.write(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[out.write(view) or 0 :]
                 written += len(chunk)
                 on_bytes(len(chunk))
                 if time.monotonic() > deadline:
                     raise RetryableDownloadError("The download took too long; resuming.")
-            out.flush()
             os.fsync(out.fileno())
     except OSError as error:
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            log.info("No space left for %s", part, exc_info=True)
             raise DiskFull(
                 f"The disk holding {part.parent} is full; the files already kept offline "
                 "are safe. Free some space, then download again."

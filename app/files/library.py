@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.domain_files import FileState, LocalFile
+from app.files.errors import DownloadError
 from app.store.files import FileRow
 from app.store.models import utc_now_text
 from app.store.store import Store
@@ -33,7 +34,14 @@ from app.store.store import Store
 log = logging.getLogger(__name__)
 
 PART_SUFFIX = ".part"
+# Written into the library folder when FieldDesk takes it: only a folder with it is
+# ever swept, so a folder the user pointed at by mistake never loses its own files.
+MARKER = ".fielddesk-library"
 _SAFE = re.compile(r"^[A-Za-z0-9_-]{1,120}$")
+
+
+class ForeignFolder(DownloadError):
+    """The chosen library folder is not empty and not FieldDesk's."""
 
 
 def local_name_for(mosaic_id: str) -> str:
@@ -113,6 +121,19 @@ class Library:
 
     # -- housekeeping -------------------------------------------------------------------
 
+    def ensure_root(self) -> None:
+        """Create (or adopt, when empty) the library folder; refuse one holding other files."""
+        root = self.root
+        if (root / MARKER).is_file():
+            return
+        root.mkdir(parents=True, exist_ok=True)
+        if any(root.iterdir()):
+            raise ForeignFolder(
+                f"The imagery folder {root} already holds other files. Choose an empty "
+                "folder (or a new one) for FieldDesk's imagery in Settings, Storage."
+            )
+        (root / MARKER).write_text("FieldDesk keeps downloaded mosaics here.\n")
+
     def remove_bytes(self, names: list[str] | tuple[str, ...]) -> None:
         """Delete library files (and their .part) by name; missing ones are fine."""
         for name in names:
@@ -161,8 +182,8 @@ class Library:
 
     def sweep(self) -> int:
         """Delete library files no catalogue row claims (a deleted mosaic, a crash)."""
-        if not self.root.is_dir():
-            return 0
+        if not (self.root / MARKER).is_file():
+            return 0  # not a folder FieldDesk took: nothing here is ours to delete
         rows = self.store.file_rows()
         keep = {local_name_for(row.mosaic_id) for row in rows}
         keep |= {name + PART_SUFFIX for name in keep}

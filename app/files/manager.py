@@ -44,7 +44,7 @@ from app.files.events import (
     FileFinished,
 )
 from app.files.fetch import Cancelled, Limits, part_size
-from app.files.library import Library, local_name_for
+from app.files.library import ForeignFolder, Library, local_name_for
 from app.files.progress import ProgressBoard
 from app.files.transfer import Transfer, TransferPolicy
 from app.files.verify import verify_geotiff
@@ -102,8 +102,16 @@ class DownloadManager:
         threading.Thread(target=_load_rasterio, name="load-rasterio", daemon=True).start()
         emit = on_event or (lambda event: None)
         store = self.library.store
-        self.library.root.mkdir(parents=True, exist_ok=True)
         wanted = store.pinned_mosaic_ids(survey_id=survey_id)
+        try:
+            self.library.ensure_root()
+        except (ForeignFolder, OSError) as error:
+            message = (
+                error.message
+                if isinstance(error, ForeignFolder)
+                else (f"The imagery folder {self.library.root} cannot be used: {error.strerror}.")
+            )
+            return DownloadSummary(False, False, len(wanted), 0, 0, 0, (), message)
         problem: str | None = None
         links: dict[str, tuple[RemoteFile, float]] = {}
         try:
@@ -302,4 +310,8 @@ def library_bytes(root: Path) -> int:
     """Bytes of every file in the library folder (tests and the Storage page)."""
     if not root.is_dir():
         return 0
-    return sum(entry.stat().st_size for entry in os.scandir(root) if entry.is_file())
+    return sum(
+        entry.stat().st_size
+        for entry in os.scandir(root)
+        if entry.is_file() and not entry.name.startswith(".")  # not the folder's marker
+    )

@@ -12,7 +12,7 @@ import pytest
 from app.api.client import FieldAgentClient
 from app.domain_files import FileState, Pin, PinKind
 from app.files import budget
-from app.files.events import DownloadEvent, FileFinished
+from app.files.events import DownloadEvent, FileProgress
 from app.files.library import Library
 from app.files.manager import library_bytes
 from app.simulator import Simulator
@@ -118,24 +118,46 @@ def test_a_full_disk_stops_with_a_clear_message_and_keeps_every_completed_file(
     filler = small_disk / "someone-else.bin"
 
     def fill_after_first(event: DownloadEvent) -> None:
-        # Another program takes the rest of the disk once the first file is stored.
-        if isinstance(event, FileFinished) and event.ok and not filler.exists():
-            with filler.open("wb") as out:
-                try:
-                    while True:
-                        out.write(b"\0" * 65536)
-                except OSError:
-                    pass
+        # Another program takes the whole disk the moment the first file's last byte is
+        # written (this runs on the download worker, before the next file starts).
+        first_done = isinstance(event, FileProgress) and event.received == event.total
+        if first_done and not filler.exists():
+            with filler.open("wb", buffering=0) as out:
+                for piece in (65536, 4096, 1):
+                    try:
+                        while out.write(b"\0" * piece):
+                            pass
+                    except OSError:
+                        pass
 
     summary = run_pass(library, client, concurrency=1, events=Events(hook=fill_after_first))
 
     assert not summary.complete and summary.message is not None
     assert "is full" in summary.message
     present = [m for m in mosaics if library.state(m) is FileState.PRESENT]
-    assert len(present) == 1
+    assert len(present) == 1, (summary, present)
     path = library.local_path(present[0])
     assert path is not None and path.read_bytes() == server_bytes(client, present[0])
     # The store is consistent and usable: once space is back, the pass completes.
     filler.unlink()
     again = run_pass(library, client, concurrency=1)
     assert again.complete, again.message
+
+
+def test_a_folder_holding_other_files_is_refused_and_left_alone(
+    sim: Simulator, store: Store, client: FieldAgentClient, tmp_path: Path
+) -> None:
+    folder = tmp_path / "my-maps"
+    folder.mkdir()
+    own = folder / "farm.tif"
+    own.write_bytes(b"the user's own map")
+    library = Library(store, folder)
+    survey, _ = survey_with_files(sim)
+    store.add_pin(Pin(PinKind.SURVEY, survey))
+
+    summary = run_pass(library, client)
+
+    assert not summary.complete and summary.message is not None
+    assert "already holds other files" in summary.message
+    assert own.read_bytes() == b"the user's own map"
+    assert library.sweep() == 0 and own.exists()
