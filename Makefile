@@ -48,6 +48,7 @@ bench: venv
 	$(BIN)/python benchmarks/sync_client_cost.py
 	$(BIN)/python benchmarks/sync_concurrency.py
 	$(BIN)/python benchmarks/ui_responsiveness.py
+	$(BIN)/python benchmarks/downloads.py
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""The headless `fielddesk` commands: sync, ls, login, logout. No Qt in here.
+"""The headless `fielddesk` commands: sync, ls, login, logout (imagery: `cli_files`). No Qt.
 
 Exit status: 0 only when the command did everything it was asked (for `sync`: every
 scope completed); otherwise non-zero with a one-line reason on stderr. 6 means the
@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from app import config
+from app import cli_files, config
 from app.domain import ChangeSet, Level, Mosaic, Outcome, Scope, ScopeKind
 from app.sync.events import CancelToken, Progress, RunSummary
 from app.terminal import terminal_safe
@@ -59,7 +59,8 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     _common_options(sync)
 
     ls = sub.add_parser("ls", help="list what is stored locally (works offline)")
-    ls.add_argument("what", choices=["organizations", "fields", "surveys", "mosaics"])
+    ls.add_argument("what", choices=["organizations", "fields", "surveys", "mosaics", "files"])
+    ls.add_argument("--library", metavar="DIR", help="the imagery library folder (files)")
     ls.add_argument("--organization", metavar="ID")
     ls.add_argument("--field", metavar="ID")
     ls.add_argument("--survey", metavar="ID")
@@ -79,6 +80,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     from app import cli_repair
 
     cli_repair.add_parser(sub)
+    cli_files.add_subcommands(sub, _common_options)
 
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
@@ -101,6 +103,8 @@ def run_command(args: argparse.Namespace) -> int:
             from app import cli_repair
 
             return cli_repair.run(args)
+        if args.command in cli_files.COMMANDS:
+            return cli_files.run(args, _open_store, _token_provider)
         if args.command in ("login", "logout"):
             from app.account import cli_flows
 
@@ -300,7 +304,11 @@ def _rows(store: Store, args: argparse.Namespace) -> Iterable[dict[str, Any]]:
     items: Iterable[msgspec.Struct]
     if args.what == "organizations":
         items = map(records.OrganizationRecord.from_domain, store.organizations())
+    elif args.what == "files":
+        yield from cli_files.file_rows(store, args)
+        return
     elif args.what == "fields":
+        # boundary and bbox come with the record, in the API's shape
         items = map(records.FieldRecord.from_domain, store.fields(args.organization))
     elif args.what == "surveys":
         items = map(records.SurveyRecord.from_domain, store.surveys(args.field))

@@ -79,6 +79,13 @@ SYNC_ON_START = Option("sync", "on_start", bool, False)
 OAUTH_CLIENT_ID = Option("oauth", "client_id", str, "", env="FIELDDESK_OAUTH_CLIENT_ID")
 OAUTH_CLIENT_SECRET = Option("oauth", "client_secret", str, "", env="FIELDDESK_OAUTH_CLIENT_SECRET")
 
+# Imagery offline. An empty folder means `imagery/` in the data folder; a budget that is
+# not a positive number means the default, min(20 GB, 25 % of the free space).
+LIBRARY_DIR = Option("files", "library_dir", str, "", env="FIELDDESK_LIBRARY_DIR")
+IMAGERY_BUDGET_GB = Option(
+    "files", "budget_gb", float, 0.0, low=0, env="FIELDDESK_IMAGERY_BUDGET_GB"
+)
+
 OPTIONS: tuple[Option[str] | Option[int] | Option[float] | Option[bool], ...] = (
     SERVER_URL,
     CONCURRENCY,
@@ -87,6 +94,8 @@ OPTIONS: tuple[Option[str] | Option[int] | Option[float] | Option[bool], ...] = 
     SYNC_ON_START,
     OAUTH_CLIENT_ID,
     OAUTH_CLIENT_SECRET,
+    LIBRARY_DIR,
+    IMAGERY_BUDGET_GB,
 )
 
 

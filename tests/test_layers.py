@@ -16,6 +16,12 @@ CORE_MODULES = [
     "app.cli_repair",
     "app.terminal",
     "app.private_files",
+    "app.cli_files",
+    "app.domain_files",
+    "app.files.manager",
+    "app.files.library",
+    "app.files.runner",
+    "app.store.files",
 ]
 
 

@@ -167,6 +167,11 @@ class SyncController(QObject):
         return self._thread is not None
 
     @property
+    def runner_factory(self) -> RunnerFactory:
+        """What builds each run's engine (the session's `EngineFactory` in the app)."""
+        return self._runner_factory
+
+    @property
     def scope(self) -> Scope | None:
         """The scope of the run in progress, if any."""
         return self._scope if self.is_running else None

@@ -1,4 +1,8 @@
-"""Settings: when to sync by itself, which server, how many scopes at once."""
+"""Settings: when to sync by itself, which server, how many scopes at once; Storage.
+
+The Storage page (the imagery folder and disk budget) is built by the downloads
+presenter and handed in; with it the dialog shows two tabs.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -24,8 +29,15 @@ from app.ui.common.preferences import Preferences
 class SettingsDialog(QDialog):
     """Edits a `Preferences`; `preferences()` returns the result after `accept`."""
 
-    def __init__(self, preferences: Preferences, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        preferences: Preferences,
+        parent: QWidget | None = None,
+        *,
+        storage: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.storage = storage
         self.setWindowTitle("FieldDesk Settings")
         self._original = preferences
 
@@ -67,7 +79,15 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        if storage is None:
+            layout.addLayout(form)
+        else:
+            sync_page = QWidget()
+            sync_page.setLayout(form)
+            self.tabs = QTabWidget()
+            self.tabs.addTab(sync_page, "Sync")
+            self.tabs.addTab(storage, "Storage")
+            layout.addWidget(self.tabs)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
 

@@ -355,12 +355,17 @@ class AppSession(QObject):
         if self.settings_dialog is not None:
             self.settings_dialog.raise_()
             return self.settings_dialog
-        dialog = SettingsDialog(replace(self.preferences, server_url=self.server_url), self.window)
+        storage = self.window.downloads.storage_page() if self.window is not None else None
+        dialog = SettingsDialog(
+            replace(self.preferences, server_url=self.server_url), self.window, storage=storage
+        )
 
         def finished(result: int) -> None:
             self.settings_dialog = None
             if result == SettingsDialog.DialogCode.Accepted:
                 self.apply_preferences(dialog.preferences())
+                if storage is not None and self.window is not None:
+                    self.window.downloads.apply_storage(storage, self._settings)
             dialog.deleteLater()
 
         dialog.finished.connect(finished)
