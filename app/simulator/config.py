@@ -53,6 +53,11 @@ class SimulatorConfig:
     refresh_token_lifetime: int | None = None
     # Seconds added to every GraphQL response.
     latency: float = 0.0
+    # Server-side load (see admission): more GraphQL requests in flight than this get
+    # HTTP 429 with Retry-After (None = no cap); seconds added per other request in flight.
+    max_in_flight: int | None = None
+    overload_retry_after: int = 1
+    latency_per_request: float = 0.0
     # Page caps of the sync queries (Sentera's documented values by default).
     fields_cap: int = 300
     surveys_cap: int = 2_000
@@ -70,6 +75,10 @@ class SimulatorConfig:
                 raise ValueError(f"{name} must be at least 1")
         if self.live_interval is not None and self.live_interval <= 0:
             raise ValueError("live_interval must be positive")
+        if self.max_in_flight is not None and self.max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        if self.overload_retry_after < 0 or self.latency_per_request < 0:
+            raise ValueError("overload_retry_after and latency_per_request cannot be negative")
 
     @property
     def spec(self) -> SizeSpec:

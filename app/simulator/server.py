@@ -19,6 +19,7 @@ from types import TracebackType
 
 import uvicorn
 
+from app.simulator.admission import Admission
 from app.simulator.app import build_app
 from app.simulator.auth import AuthService
 from app.simulator.config import SimulatorConfig
@@ -47,9 +48,20 @@ class Simulator:
             access_lifetime=self.config.access_token_lifetime,
             refresh_lifetime=self.config.refresh_token_lifetime,
         )
+        self.admission = Admission(
+            max_in_flight=self.config.max_in_flight,
+            retry_after=self.config.overload_retry_after,
+            latency_per_request=self.config.latency_per_request,
+        )
         secret = hashlib.sha256(f"fielddesk-sim/{self.config.seed}/files".encode()).digest()
         services = Services(
-            self.config, self.dataset, self.faults, self.request_log, self.auth, UrlSigner(secret)
+            self.config,
+            self.dataset,
+            self.faults,
+            self.request_log,
+            self.auth,
+            UrlSigner(secret),
+            self.admission,
         )
         self.app = build_app(services)
         self.port = self.config.port
