@@ -41,9 +41,18 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Protocol
 
+from app.api.errors import ApiError, RateLimited, RequestTimeout, ServerError
 from app.sync.backoff import ServerBackoff
 
-__all__ = ["AdaptiveLimiter", "Drop", "LimitChange", "LimiterCancelled", "Slot", "Tuning"]
+__all__ = [
+    "AdaptiveLimiter",
+    "Drop",
+    "LimitChange",
+    "LimiterCancelled",
+    "Slot",
+    "Tuning",
+    "report_error",
+]
 
 log = logging.getLogger(__name__)
 
@@ -341,3 +350,20 @@ class Slot:
             self.success()
         else:
             self.ignore()
+
+
+def report_error(slot: Slot, error: ApiError) -> None:
+    """Tell the limiter what a failed request says about the server's load.
+
+    429, 503 and timeouts are overload (with the server's Retry-After, if any); other
+    5xx are a broken server rather than a busy one, and the rest (auth, GraphQL, network
+    gone) say nothing about load: the slot is freed without learning.
+    """
+    if isinstance(error, RateLimited):
+        slot.dropped(Drop.RATE_LIMITED, retry_after=error.retry_after)
+    elif isinstance(error, ServerError) and error.status == 503:
+        slot.dropped(Drop.UNAVAILABLE, retry_after=error.retry_after)
+    elif isinstance(error, RequestTimeout):
+        slot.dropped(Drop.TIMEOUT)
+    else:
+        slot.ignore()

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from app.api.errors import (
+    ApiError,
+    AuthError,
+    NetworkError,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+)
 from app.sync.backoff import ServerBackoff
-from app.sync.limiter import AdaptiveLimiter, Drop, LimitChange, Tuning
+from app.sync.limiter import AdaptiveLimiter, Drop, LimitChange, Tuning, report_error
 from tests.sync.limiter_helpers import FakeClock, full_round
 
 FLOOR = 0.05
@@ -190,3 +198,27 @@ def test_the_floor_is_relearnt_when_the_route_gets_slower() -> None:
         rounds += 1
     assert limiter.limit > before
     assert rounds > 1
+
+
+@pytest.mark.parametrize(
+    ("error", "drop", "pause"),
+    [
+        (RateLimited("429", retry_after=3), True, 3),
+        (RateLimited("429"), True, 0),
+        (ServerError("503", status=503, retry_after=7), True, 7),
+        (ServerError("500", status=500, retry_after=7), False, 0),
+        (RequestTimeout("slow"), True, 0),
+        (NetworkError("refused"), False, 0),
+        (AuthError("401", status=401), False, 0),
+    ],
+)
+def test_api_errors_map_to_drops_and_pauses(error: ApiError, drop: bool, pause: float) -> None:
+    clock = FakeClock()
+    limiter = make(clock, initial=8)
+    slot = limiter.acquire()
+    clock.advance(FLOOR)
+    report_error(slot, error)
+    assert limiter.in_flight == 0
+    assert limiter.drops == int(drop)
+    assert limiter.limit == (4 if drop else 8)
+    assert limiter.backoff.remaining() == pause
