@@ -7,15 +7,20 @@ Techniques for Congestion Detection and Avoidance", SIGCOMM 1994) in the form Ne
 concurrency-limits library applies it to request concurrency
 (https://github.com/Netflix/concurrency-limits, `VegasLimit`):
 
-- The latency *floor* is the fastest answer seen lately (refreshed every `floor_ttl`
-  seconds, so a slower route is learnt rather than held against the server forever).
-- Samples are judged in windows of about one round trip (`limit` answers). While a
-  window's median latency stays near the floor (`grow_below`), every extra request in
-  flight is extra throughput (Little's law: throughput = in flight / latency), so the
-  limit grows: by half per window at first (slow start), by one after the first sign of
-  congestion. It only grows when the limit was actually what held requests back.
-- A window whose median latency is far above the floor (`shrink_above`) means requests
-  queue somewhere: the limit shrinks by `latency_factor`.
+- Samples are judged in windows of about one round trip (`limit` answers, at least
+  `window`). The latency *floor* is the lowest window median seen lately (refreshed
+  every `floor_ttl` seconds, so a slower route is learnt rather than held against the
+  server forever); a median, not the single fastest answer, so one lucky request on a
+  busy machine does not make every later one look congested.
+- Vegas's estimate of the requests queued at the server is
+  `queue = limit * (1 - floor / median)`. While latency stays near the floor
+  (`grow_below`) every extra request in flight is extra throughput (Little's law:
+  throughput = in flight / latency); a few queued requests (`queue_grow_below`) still
+  cost nothing, they keep a saturated server busy. Then the limit grows: by half per
+  window at first (slow start), by one after the first sign of congestion, and only
+  when the limit was actually what held requests back.
+- When many requests queue (`queue_shrink_above`) *and* latency is far above the floor
+  (`shrink_above`), the server is overloaded: the limit shrinks by `latency_factor`.
 - A 429, a 503 or a timeout is a *drop*: the limit is cut by `drop_factor` at once
   (at most once per round of requests: the others already in flight were sent at the
   old limit). A `Retry-After` on it pauses every request to the server through the
@@ -93,14 +98,17 @@ class Tuning:
 
     adaptive: bool = True
     grow_below: float = 1.5  # window median / floor under which the limit may grow
-    shrink_above: float = 2.0  # ... over which it shrinks
+    queue_grow_below: float = 4.0  # ... or estimated queue under which it may grow
+    shrink_above: float = 2.0  # window median / floor over which it may shrink
+    queue_shrink_above: float = 8.0  # ... if the estimated queue is over this too
     slow_start_factor: float = 1.5
-    latency_factor: float = 0.8
+    latency_factor: float = 0.9
     drop_factor: float = 0.5
     probe_interval: float = 10.0
     max_probe_interval: float = 120.0
     floor_ttl: float = 30.0
-    poll: float = 0.1  # longest wait between looks at the cancel flag
+    window: int = 8  # fewest answers judged together
+    poll: float = 1.0  # longest wait between looks at the cancel flag (wake_all is quicker)
 
 
 def _wait(condition: threading.Condition, seconds: float) -> object:
@@ -248,24 +256,27 @@ class AdaptiveLimiter:
     # -- learning (lock held) -----------------------------------------------------------
 
     def _learn(self, slot: Slot, latency: float) -> LimitChange | None:
-        now = self._clock()
-        self._recent_min = min(self._recent_min, latency)
-        if self._floor is None or latency < self._floor:
-            self._floor = latency
-        if now - self._floor_since >= self._tuning.floor_ttl:
-            self._floor, self._recent_min, self._floor_since = self._recent_min, latency, now
         if slot.epoch != self._epoch:
             return None  # measured at a limit that is no longer in force
         self._window.append(latency)
-        if len(self._window) < max(2, int(self._limit)):
+        if len(self._window) < max(self._tuning.window, int(self._limit)):
             return None
-        ratio = statistics.median(self._window) / self._floor
+        now = self._clock()
+        median = statistics.median(self._window)
+        self._recent_min = min(self._recent_min, median)
+        if self._floor is None or median < self._floor:
+            self._floor = median
+        if now - self._floor_since >= self._tuning.floor_ttl:
+            self._floor, self._recent_min, self._floor_since = self._recent_min, median, now
+        ratio = median / self._floor
+        queue = self._limit * (1 - 1 / ratio)
         limited, self._window, self._window_limited = self._window_limited, [], False
         t = self._tuning
-        if ratio > t.shrink_above:
+        why = f"latency {ratio:.1f}x its floor"
+        if ratio > t.shrink_above and queue > t.queue_shrink_above:
             self._slow_start = False
-            return self._set(self._limit * t.latency_factor, f"latency {ratio:.1f}x its floor")
-        if not limited or ratio > t.grow_below:
+            return self._set(self._limit * t.latency_factor, why)
+        if not limited or (ratio > t.grow_below and queue >= t.queue_grow_below):
             return None
         target = self._limit * t.slow_start_factor if self._slow_start else self._limit + 1
         if self._ceiling is not None:
@@ -275,7 +286,7 @@ class AdaptiveLimiter:
                 target = min(target, self._ceiling - 1)
             else:
                 target = min(target, self._ceiling)
-        return self._set(max(target, self._limit), f"latency {ratio:.1f}x its floor")
+        return self._set(max(target, self._limit), why)
 
     def _set(self, value: float, reason: str) -> LimitChange | None:
         previous = int(self._limit)

@@ -20,7 +20,10 @@ FLOOR = 0.05
 
 
 def make(clock: FakeClock, maximum: int = 32, initial: int = 4) -> AdaptiveLimiter:
-    return AdaptiveLimiter(maximum, initial=initial, clock=clock, wait=clock.wait)
+    """A limiter that judges every full round (one round trip) by itself: the default
+    window of at least 8 answers would make the tests count rounds instead."""
+    tuning = Tuning(window=1)
+    return AdaptiveLimiter(maximum, initial=initial, clock=clock, wait=clock.wait, tuning=tuning)
 
 
 def grow_to(limiter: AdaptiveLimiter, clock: FakeClock, at_least: int) -> None:
@@ -81,10 +84,10 @@ def test_latency_far_above_its_floor_shrinks_the_limit() -> None:
     changes: list[LimitChange] = []
     limiter.on_change(changes.append)
     full_round(limiter, clock, FLOOR * 3)
-    assert limiter.limit == int(before * 0.8)
+    assert limiter.limit == int(before * Tuning().latency_factor)
     assert "latency 3.0x" in changes[-1].reason
     full_round(limiter, clock, FLOOR * 3)
-    assert limiter.limit < int(before * 0.8)
+    assert limiter.limit < int(before * Tuning().latency_factor)
 
 
 def test_moderately_higher_latency_holds_the_limit() -> None:
@@ -111,9 +114,9 @@ def test_never_above_the_maximum() -> None:
 def test_never_below_one_and_a_limit_of_one_still_serves() -> None:
     clock = FakeClock()
     limiter = make(clock)
-    for _ in range(10):
+    grow_to(limiter, clock, 20)
+    for _ in range(10):  # each refusal is of a request sent after the last decrease
         limiter.acquire().dropped(Drop.UNAVAILABLE)
-        full_round(limiter, clock, FLOOR * 10)
     assert limiter.limit == 1
     slot = limiter.acquire()
     assert slot.in_flight == 1
@@ -222,3 +225,33 @@ def test_api_errors_map_to_drops_and_pauses(error: ApiError, drop: bool, pause: 
     assert limiter.drops == int(drop)
     assert limiter.limit == (4 if drop else 8)
     assert limiter.backoff.remaining() == pause
+
+
+def test_small_rounds_are_judged_together_and_one_fast_answer_sets_no_floor() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveLimiter(32, initial=4, clock=clock, wait=clock.wait)
+    full_round(limiter, clock, FLOOR)
+    assert limiter.limit == 4  # four answers are not yet a window
+    full_round(limiter, clock, FLOOR)
+    assert limiter.limit == 6
+    # One answer far faster than the rest does not make the others look congested.
+    slots = [limiter.acquire() for _ in range(6)]
+    slots[0].success(FLOOR / 10)
+    for slot in slots[1:]:
+        slot.success(FLOOR * 1.2)
+    full_round(limiter, clock, FLOOR * 1.2)
+    assert limiter.limit == 9
+
+
+def test_a_few_queued_requests_do_not_stop_growth_but_many_shrink_it() -> None:
+    """Vegas's queue estimate: at a small limit, latency 1.8x its floor is under two
+    requests queued (a saturated server kept busy); at a large one it is many."""
+    clock = FakeClock()
+    limiter = make(clock)
+    full_round(limiter, clock, FLOOR)  # sets the floor, 4 -> 6
+    full_round(limiter, clock, FLOOR * 1.8)
+    assert limiter.limit == 9
+    grow_to(limiter, clock, 30)
+    before = limiter.limit
+    full_round(limiter, clock, FLOOR * 2.5)
+    assert limiter.limit < before
