@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SIZES = ("tiny", "demo", "large")
+SIZES = ("tiny", "demo", "wide", "large")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,8 @@ SIZE_SPECS: dict[str, SizeSpec] = {
     # 4 fields, 10 surveys, 60 mosaics.
     "tiny": SizeSpec(organizations=2, fields=4, surveys=10, mosaics=60),
     "demo": SizeSpec(organizations=4, fields=40, surveys=400, mosaics=4_000),
+    # Many small surveys (60 fields x 8): a sync made of many one-page scopes.
+    "wide": SizeSpec(organizations=2, fields=60, surveys=480, mosaics=2_400),
     "large": SizeSpec(
         organizations=6, fields=200, surveys=2_000, mosaics=80_000, big_survey_mosaics=20_500
     ),
