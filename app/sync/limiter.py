@@ -19,8 +19,13 @@ concurrency-limits library applies it to request concurrency
   cost nothing, they keep a saturated server busy. Then the limit grows: by half per
   window at first (slow start), by one after the first sign of congestion, and only
   when the limit was actually what held requests back.
-- When many requests queue (`queue_shrink_above`) *and* latency is far above the floor
-  (`shrink_above`), the server is overloaded: the limit shrinks by `latency_factor`.
+- Latency also rises for reasons that are not the server's queue (a busy client machine
+  shares its CPU), so throughput has the last word: while the last increase paid off
+  (`throughput_gain` more answers per second than the window before it), the limit keeps
+  growing whatever the latency, as a hill climb on throughput.
+- When many requests queue (`queue_shrink_above`), latency is far above the floor
+  (`shrink_above`) and throughput stopped rising, the server is overloaded: the limit
+  shrinks by `latency_factor`.
 - A 429, a 503 or a timeout is a *drop*: the limit is cut by `drop_factor` at once
   (at most once per round of requests: the others already in flight were sent at the
   old limit). A `Retry-After` on it pauses every request to the server through the
@@ -101,6 +106,7 @@ class Tuning:
     queue_grow_below: float = 4.0  # ... or estimated queue under which it may grow
     shrink_above: float = 2.0  # window median / floor over which it may shrink
     queue_shrink_above: float = 8.0  # ... if the estimated queue is over this too
+    throughput_gain: float = 1.1  # an increase "paid off" at this much more throughput
     slow_start_factor: float = 1.5
     latency_factor: float = 0.9
     drop_factor: float = 0.5
@@ -143,6 +149,9 @@ class AdaptiveLimiter:
         self._slow_start = True
         self._window: list[float] = []
         self._window_limited = False
+        self._window_started = self._clock()
+        self._throughput = 0.0  # answers per second in the last window
+        self._window_limit = 0.0  # the limit during the last window
         self._floor: float | None = None
         self._recent_min = float("inf")
         self._floor_since = self._clock()
@@ -270,13 +279,24 @@ class AdaptiveLimiter:
             self._floor, self._recent_min, self._floor_since = self._recent_min, median, now
         ratio = median / self._floor
         queue = self._limit * (1 - 1 / ratio)
-        limited, self._window, self._window_limited = self._window_limited, [], False
         t = self._tuning
+        throughput = len(self._window) / max(now - self._window_started, 1e-9)
+        paid_off = (
+            0 < self._window_limit < self._limit
+            and throughput >= self._throughput * t.throughput_gain
+        )
+        self._throughput, self._window_limit = throughput, self._limit
+        limited, self._window, self._window_limited = self._window_limited, [], False
+        self._window_started = now
         why = f"latency {ratio:.1f}x its floor"
-        if ratio > t.shrink_above and queue > t.queue_shrink_above:
+        if paid_off and ratio > t.grow_below:
+            why = f"{why}, throughput up"
+        elif ratio > t.shrink_above and queue > t.queue_shrink_above:
             self._slow_start = False
             return self._set(self._limit * t.latency_factor, why)
-        if not limited or (ratio > t.grow_below and queue >= t.queue_grow_below):
+        elif ratio > t.grow_below and queue >= t.queue_grow_below:
+            return None
+        if not limited:
             return None
         target = self._limit * t.slow_start_factor if self._slow_start else self._limit + 1
         if self._ceiling is not None:
@@ -293,6 +313,8 @@ class AdaptiveLimiter:
         self._limit = min(float(self.maximum), max(1.0, value))
         if self._limit < previous:
             self._epoch += 1
+            self._window, self._window_limited = [], False
+            self._window_started, self._window_limit = self._clock(), 0.0
         if int(self._limit) == previous:
             return None
         return LimitChange(int(self._limit), previous, reason)

@@ -255,3 +255,30 @@ def test_a_few_queued_requests_do_not_stop_growth_but_many_shrink_it() -> None:
     before = limiter.limit
     full_round(limiter, clock, FLOOR * 2.5)
     assert limiter.limit < before
+
+
+def test_keeps_growing_while_throughput_rises_even_if_latency_does() -> None:
+    """A busy client machine: latency grows with the limit, but so does throughput
+    (as the square root of the limit here). Latency alone would stop at about 13."""
+    clock = FakeClock()
+    limiter = make(clock)
+    peak = 0
+    for _ in range(30):
+        limit = limiter.limit
+        full_round(limiter, clock, FLOOR * max(1.0, limit / 4) ** 0.5)
+        peak = max(peak, limiter.limit)
+    assert peak >= 20
+
+
+def test_a_saturated_server_holds_the_limit_a_little_above_its_knee() -> None:
+    """A server that answers 100 requests per second whatever the load: above five in
+    flight, requests only queue. The limit settles above the knee and well below 32."""
+    clock = FakeClock()
+    limiter = make(clock)
+    seen = []
+    for _ in range(60):
+        limit = limiter.limit
+        full_round(limiter, clock, max(FLOOR, limit / 100))
+        seen.append(limiter.limit)
+    assert max(seen) <= 14
+    assert min(seen[10:]) >= 5
