@@ -232,7 +232,7 @@ def report(scenario: Scenario, results: list[Result], rounds: int) -> list[tuple
         targets.append((f"adaptive got {share:.1f} % of requests answered 429, < 5 %", share < 5))
     elif scenario.name == "resync":
         ratio = fixed[4].wall / adaptive.wall
-        targets.append((f"adaptive {ratio:.2f} x the speed of fixed 4 (reported)", True))
+        print(f"  adaptive {ratio:.2f} x the speed of fixed 4 (no target; reported)")
     for description, met in targets:
         print(f"  {description}: {verdict(met)}")
     return targets
