@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from app import cli_files, config
+from app import cli_files, config, settings
 from app.domain import ChangeSet, Level, Mosaic, Outcome, Scope, ScopeKind
 from app.sync.events import CancelToken, Progress, RunSummary
 from app.terminal import terminal_safe
@@ -55,7 +55,16 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--organization", metavar="ID", help="only this organization")
     which.add_argument("--field", metavar="ID", help="only this field")
     which.add_argument("--survey", metavar="ID", help="only this survey")
-    sync.add_argument("--concurrency", type=int, metavar="N", help="scopes in flight (default 4)")
+    sync.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help=(
+            f"most requests in flight (default {settings.CONCURRENCY.default}, "
+            f"{settings.CONCURRENCY.low:g}-{settings.CONCURRENCY.high:g}); the sync finds "
+            "how many the server answers without slowing, up to this"
+        ),
+    )
     _common_options(sync)
 
     ls = sub.add_parser("ls", help="list what is stored locally (works offline)")
@@ -148,7 +157,9 @@ def _store_exit(error: BaseException) -> int:
 def _sync(args: argparse.Namespace) -> int:
     from app.api.client import FieldAgentClient
     from app.api.errors import ApiError
+    from app.sync.backoff import backoff_for
     from app.sync.engine import SyncEngine
+    from app.sync.limiter import AdaptiveLimiter
 
     server = config.resolve_server_url(args.server)
     try:
@@ -160,10 +171,13 @@ def _sync(args: argparse.Namespace) -> int:
     if store is None:
         return status
     scope = _scope_from(args)
+    maximum = config.resolve_concurrency(args.concurrency)
     engine = SyncEngine(
         store=store,
         client_factory=lambda: FieldAgentClient(server, token_provider),
-        concurrency=config.resolve_concurrency(args.concurrency),
+        concurrency=maximum,
+        # the limiter logs each change of the limit at INFO: `-v` shows them
+        limiter=lambda: AdaptiveLimiter(maximum, backoff=backoff_for(server)),
     )
     reporter = _ProgressReporter(sys.stderr)
     cancel = CancelToken()

@@ -3,7 +3,7 @@
 The window stores them through QSettings (INI format) and the headless command reads
 the same file without Qt; both turn what they find into a value with `Option.parse`,
 so a hand-edited or out-of-range value means the same thing to both (concurrency
-"40" is 16 in the window and in `fielddesk sync`). No Qt here: the CLI imports it.
+"100" is 64 in the window and in `fielddesk sync`). No Qt here: the CLI imports it.
 View state (geometry, column widths, the last selection) is not a setting and stays
 with the window (`app.ui.common.settings`).
 """
@@ -72,7 +72,9 @@ class Option(Generic[T]):
 
 
 SERVER_URL = Option("server", "url", str, "https://api.sentera.com/graphql", env="FIELDDESK_SERVER")
-CONCURRENCY = Option("sync", "concurrency", int, 4, low=1, high=16)
+# The most requests a sync keeps in flight; the adaptive limiter finds how many the
+# server answers without slowing, up to this.
+CONCURRENCY = Option("sync", "concurrency", int, 32, low=1, high=64)
 SYNC_ON_RECONNECT = Option("sync", "on_reconnect", bool, True)
 SYNC_PERIODIC_MINUTES = Option("sync", "periodic_minutes", float, 30.0, low=0, high=24 * 60)
 SYNC_ON_START = Option("sync", "on_start", bool, False)

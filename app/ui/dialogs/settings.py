@@ -1,4 +1,4 @@
-"""Settings: when to sync by itself, which server, how many scopes at once; Storage.
+"""Settings: when to sync by itself, which server, most requests in flight; Storage.
 
 The Storage page (the imagery folder and disk budget) is built by the downloads
 presenter and handed in; with it the dialog shows two tabs.
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import settings as options
 from app.api.errors import InvalidServerUrl
 from app.api.transport import check_server_url
 from app.ui.common.preferences import Preferences
@@ -58,9 +59,13 @@ class SettingsDialog(QDialog):
         self.server.setMinimumWidth(self.server.fontMetrics().horizontalAdvance("x" * 42))
         self.server.textChanged.connect(self._validate)
         self.concurrency = QSpinBox()
-        self.concurrency.setRange(1, 16)
+        bounds = options.CONCURRENCY
+        self.concurrency.setRange(int(bounds.low or 1), int(bounds.high or bounds.default))
         self.concurrency.setValue(preferences.concurrency)
-        self.concurrency.setToolTip("How many surveys are fetched at the same time")
+        self.concurrency.setToolTip(
+            "The most requests a sync keeps in flight; it finds how many the server "
+            "answers without slowing, up to this"
+        )
         self.problem = QLabel()
         self.problem.setObjectName("settings-problem")
         self.problem.setWordWrap(True)
@@ -71,7 +76,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.on_start)
         form.addRow("Sync every", self.periodic)
         form.addRow("FieldAgent server", self.server)
-        form.addRow("Surveys at once", self.concurrency)
+        form.addRow("Most requests in flight", self.concurrency)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

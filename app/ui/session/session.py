@@ -173,6 +173,7 @@ class AppSession(QObject):
             self.client_factory(),
             concurrency=self.preferences.concurrency,
             retry=self._tuning.retry,
+            server_url=self.server_url,
         )
         return SyncController(self.engine)
 
@@ -393,6 +394,8 @@ class AppSession(QObject):
     def _switch_server(self, graphql_url: str) -> None:
         log.info("switching to the server at %s", config.base_url_of(graphql_url))
         self.server_url = graphql_url
+        if self.engine is not None:
+            self.engine.server_url = graphql_url
         self._resume = None
         self.manager = self._make_manager(graphql_url)
         self._show_account()
