@@ -55,6 +55,7 @@ bench: venv
 	$(BIN)/python benchmarks/sync_concurrency.py
 	$(BIN)/python benchmarks/ui_responsiveness.py
 	$(BIN)/python benchmarks/map_viewer.py
+	$(BIN)/python benchmarks/downloads.py
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""The headless `fielddesk` commands: sync, ls, login, logout. No Qt in here.
+"""The headless `fielddesk` commands: sync, ls, login, logout (imagery: `cli_files`). No Qt.
 
 Exit status: 0 only when the command did everything it was asked (for `sync`: every
 scope completed); otherwise non-zero with a one-line reason on stderr. 6 means the
@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from app import config
+from app import cli_files, config, settings
 from app.domain import ChangeSet, Level, Mosaic, Outcome, Scope, ScopeKind
 from app.sync.events import CancelToken, Progress, RunSummary
 from app.terminal import terminal_safe
@@ -55,11 +55,21 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     which.add_argument("--organization", metavar="ID", help="only this organization")
     which.add_argument("--field", metavar="ID", help="only this field")
     which.add_argument("--survey", metavar="ID", help="only this survey")
-    sync.add_argument("--concurrency", type=int, metavar="N", help="scopes in flight (default 4)")
+    sync.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help=(
+            f"most requests in flight (default {settings.CONCURRENCY.default}, "
+            f"{settings.CONCURRENCY.low:g}-{settings.CONCURRENCY.high:g}); the sync finds "
+            "how many the server answers without slowing, up to this"
+        ),
+    )
     _common_options(sync)
 
     ls = sub.add_parser("ls", help="list what is stored locally (works offline)")
-    ls.add_argument("what", choices=["organizations", "fields", "surveys", "mosaics"])
+    ls.add_argument("what", choices=["organizations", "fields", "surveys", "mosaics", "files"])
+    ls.add_argument("--library", metavar="DIR", help="the imagery library folder (files)")
     ls.add_argument("--organization", metavar="ID")
     ls.add_argument("--field", metavar="ID")
     ls.add_argument("--survey", metavar="ID")
@@ -79,6 +89,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     from app import cli_repair
 
     cli_repair.add_parser(sub)
+    cli_files.add_subcommands(sub, _common_options)
 
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
@@ -101,6 +112,8 @@ def run_command(args: argparse.Namespace) -> int:
             from app import cli_repair
 
             return cli_repair.run(args)
+        if args.command in cli_files.COMMANDS:
+            return cli_files.run(args, _open_store, _token_provider)
         if args.command in ("login", "logout"):
             from app.account import cli_flows
 
@@ -144,7 +157,9 @@ def _store_exit(error: BaseException) -> int:
 def _sync(args: argparse.Namespace) -> int:
     from app.api.client import FieldAgentClient
     from app.api.errors import ApiError
+    from app.sync.backoff import backoff_for
     from app.sync.engine import SyncEngine
+    from app.sync.limiter import AdaptiveLimiter
 
     server = config.resolve_server_url(args.server)
     try:
@@ -156,10 +171,13 @@ def _sync(args: argparse.Namespace) -> int:
     if store is None:
         return status
     scope = _scope_from(args)
+    maximum = config.resolve_concurrency(args.concurrency)
     engine = SyncEngine(
         store=store,
         client_factory=lambda: FieldAgentClient(server, token_provider),
-        concurrency=config.resolve_concurrency(args.concurrency),
+        concurrency=maximum,
+        # the limiter logs each change of the limit at INFO: `-v` shows them
+        limiter=lambda: AdaptiveLimiter(maximum, backoff=backoff_for(server)),
     )
     reporter = _ProgressReporter(sys.stderr)
     cancel = CancelToken()
@@ -300,7 +318,11 @@ def _rows(store: Store, args: argparse.Namespace) -> Iterable[dict[str, Any]]:
     items: Iterable[msgspec.Struct]
     if args.what == "organizations":
         items = map(records.OrganizationRecord.from_domain, store.organizations())
+    elif args.what == "files":
+        yield from cli_files.file_rows(store, args)
+        return
     elif args.what == "fields":
+        # boundary and bbox come with the record, in the API's shape
         items = map(records.FieldRecord.from_domain, store.fields(args.organization))
     elif args.what == "surveys":
         items = map(records.SurveyRecord.from_domain, store.surveys(args.field))

@@ -96,6 +96,10 @@ class Field:
     time_zone: str | None
     created_at: str
     updated_at: str
+    # The outline (GeoJSON text, WGS84) and `[west, south, east, north]` (JSON text), kept
+    # as the server sent them so the store writes them as they are; None when unknown.
+    boundary: str | None = None
+    bbox: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 The window stores them through QSettings (INI format) and the headless command reads
 the same file without Qt; both turn what they find into a value with `Option.parse`,
 so a hand-edited or out-of-range value means the same thing to both (concurrency
-"40" is 16 in the window and in `fielddesk sync`). No Qt here: the CLI imports it.
+"100" is 64 in the window and in `fielddesk sync`). No Qt here: the CLI imports it.
 View state (geometry, column widths, the last selection) is not a setting and stays
 with the window (`app.ui.common.settings`).
 """
@@ -72,12 +72,21 @@ class Option(Generic[T]):
 
 
 SERVER_URL = Option("server", "url", str, "https://api.sentera.com/graphql", env="FIELDDESK_SERVER")
-CONCURRENCY = Option("sync", "concurrency", int, 4, low=1, high=16)
+# The most requests a sync keeps in flight; the adaptive limiter finds how many the
+# server answers without slowing, up to this.
+CONCURRENCY = Option("sync", "concurrency", int, 32, low=1, high=64)
 SYNC_ON_RECONNECT = Option("sync", "on_reconnect", bool, True)
 SYNC_PERIODIC_MINUTES = Option("sync", "periodic_minutes", float, 30.0, low=0, high=24 * 60)
 SYNC_ON_START = Option("sync", "on_start", bool, False)
 OAUTH_CLIENT_ID = Option("oauth", "client_id", str, "", env="FIELDDESK_OAUTH_CLIENT_ID")
 OAUTH_CLIENT_SECRET = Option("oauth", "client_secret", str, "", env="FIELDDESK_OAUTH_CLIENT_SECRET")
+
+# Imagery offline. An empty folder means `imagery/` in the data folder; a budget that is
+# not a positive number means the default, min(20 GB, 25 % of the free space).
+LIBRARY_DIR = Option("files", "library_dir", str, "", env="FIELDDESK_LIBRARY_DIR")
+IMAGERY_BUDGET_GB = Option(
+    "files", "budget_gb", float, 0.0, low=0, env="FIELDDESK_IMAGERY_BUDGET_GB"
+)
 
 OPTIONS: tuple[Option[str] | Option[int] | Option[float] | Option[bool], ...] = (
     SERVER_URL,
@@ -87,6 +96,8 @@ OPTIONS: tuple[Option[str] | Option[int] | Option[float] | Option[bool], ...] = 
     SYNC_ON_START,
     OAUTH_CLIENT_ID,
     OAUTH_CLIENT_SECRET,
+    LIBRARY_DIR,
+    IMAGERY_BUDGET_GB,
 )
 
 

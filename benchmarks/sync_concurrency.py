@@ -1,15 +1,26 @@
-"""How much running several scopes at once speeds up a first sync of a large account.
+"""Requests in flight: fixed concurrency levels against the adaptive limiter.
 
-The simulator serves the `large` account (6 organizations, 200 fields, 2,000 surveys,
-100,500 mosaics) with 50 ms added to every response, as a distant server would. The
-engine syncs it from an empty store at concurrency 1 and then 8, each run against a
-freshly started simulator (so neither run finds the server's lazily built surveys
-warm) and into a fresh store. The target is a speedup of at least 5x.
+Each arm syncs an account from an empty store against a freshly started simulator (in
+a child process, so the server does not share the client's interpreter lock) into a
+fresh store; all arms of a scenario must store the same catalogue. Scenarios:
 
-The simulator runs in a child process by default: in this process it would compete
-with the client for the GIL, and the measurement would be of both. `--in-process`
-shows that effect. `--quick` syncs one organization instead of the whole account.
-Run it with `python benchmarks/sync_concurrency.py` from the repository root.
+- `wide` / `large`: the `wide` account (60 fields x 8 small surveys) and the `large`
+  one (100,500 mosaics) with 50 ms per response: adaptive vs fixed 1, 4, 8, 16, 32.
+  Targets: adaptive >= 0.9 x the best fixed level; fixed 8 >= 5 x fixed 1.
+- `satellite`: the `wide` account with 600 ms per response: adaptive vs fixed 4.
+  Target: adaptive >= 3 x faster.
+- `capped`: a server that answers 429 (Retry-After 1 s) beyond 6 requests in flight:
+  adaptive vs fixed 6. Targets: adaptive >= 0.9 x fixed 6, under 5 % of requests 429.
+- `resync`: a no-change resync of the `demo` account (after an untimed first sync):
+  requests and time, adaptive vs fixed 4. One request per scope is the floor.
+
+With `--rounds N` every arm runs N times, in alternating order, and the table shows
+the median wall and CPU time (429s and requests are summed): on a shared machine one
+round says little.
+
+"Fixed N" is the engine as configured by `--concurrency N`; "adaptive" is the engine
+with `AdaptiveLimiter(maximum=32)` and no tuning. Run from the repository root:
+`python benchmarks/sync_concurrency.py [--scenario wide large satellite capped resync]`.
 """
 
 from __future__ import annotations
@@ -17,58 +28,93 @@ from __future__ import annotations
 import argparse
 import logging
 import sqlite3
+import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 from _common import SimulatorProcess, Stopwatch, print_table, verdict
 
 from app.api.auth import StaticTokenProvider
 from app.api.client import FieldAgentClient
-from app.domain import ChangeSet, Outcome, Scope, ScopeKind
-from app.simulator import Simulator, SimulatorConfig
+from app.domain import Outcome, Scope
 from app.store import Store
+from app.sync.backoff import ServerBackoff
 from app.sync.engine import SyncEngine
-from app.sync.events import CancelToken, Progress
+from app.sync.events import CancelToken
+from app.sync.limiter import AdaptiveLimiter, LimitChange
 
-log = logging.getLogger(__name__)
-
-TARGET_SPEEDUP = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class Server:
-    graphql_url: str
-    token: str
-    cpu_seconds: Callable[[], float | None]  # the server's CPU so far, if known
+ADAPTIVE = 0  # the arm label for "adaptive" among fixed levels
 
 
 @dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    size: str
+    latency: float
+    arms: tuple[int, ...]  # ADAPTIVE or a fixed concurrency
+    server_flags: tuple[str, ...] = ()
+    resync: bool = False
+
+
+SCENARIOS = {
+    "wide": Scenario("wide", "wide", 0.05, (ADAPTIVE, 1, 4, 8, 16, 32)),
+    "large": Scenario("large", "large", 0.05, (ADAPTIVE, 1, 4, 8, 16, 32)),
+    "satellite": Scenario("satellite", "wide", 0.6, (ADAPTIVE, 4)),
+    "capped": Scenario("capped", "large", 0.05, (ADAPTIVE, 6), ("--max-in-flight", "6")),
+    "resync": Scenario("resync", "demo", 0.05, (ADAPTIVE, 4), resync=True),
+}
+
+
+class CountingTransport(httpx.BaseTransport):
+    """The real HTTP transport, counting the 429s that come back."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.HTTPTransport()
+        self.refused = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        if response.status_code == 429:
+            self.refused += 1
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+@dataclass(slots=True)
 class Result:
-    concurrency: int
-    wall: float
-    client_cpu: float
-    server_cpu: float | None
-    requests: int
-    upserted: int
-    stored: dict[str, int]
+    arm: int
+    wall: float = 0.0
+    cpu: float = 0.0
+    requests: int = 0
+    refused: int = 0
+    stored: dict[str, int] = field(default_factory=dict)
+    limits: list[LimitChange] = field(default_factory=list)
+    peak: int = 0
 
+    @property
+    def label(self) -> str:
+        return "adaptive" if self.arm == ADAPTIVE else f"fixed {self.arm}"
 
-@contextmanager
-def serving(args: argparse.Namespace) -> Iterator[Server]:
-    """A freshly started simulator, in a child process or in this one."""
-    if args.in_process:
-        config = SimulatorConfig(size=args.size, seed=args.seed, latency=args.latency)
-        with Simulator(config) as sim:
-            yield Server(sim.graphql_url, sim.demo_token, lambda: None)
-        return
-    flags = ["--size", args.size, "--seed", str(args.seed), "--latency", str(args.latency)]
-    with SimulatorProcess(*flags) as child:
-        yield Server(child.graphql_url, child.token, child.cpu_seconds)
+    @classmethod
+    def combined(cls, rounds: list[Result]) -> Result:
+        """Median times, summed counts, the limits of the median round."""
+        median = sorted(rounds, key=lambda r: r.wall)[len(rounds) // 2]
+        return cls(
+            arm=median.arm,
+            wall=statistics.median(r.wall for r in rounds),
+            cpu=statistics.median(r.cpu for r in rounds),
+            requests=sum(r.requests for r in rounds),
+            refused=sum(r.refused for r in rounds),
+            stored=median.stored,
+            limits=median.limits,
+            peak=max(r.peak for r in rounds),
+        )
 
 
 def stored_counts(path: Path) -> dict[str, int]:
@@ -82,145 +128,161 @@ def stored_counts(path: Path) -> dict[str, int]:
         connection.close()
 
 
-def scope_for(args: argparse.Namespace, store: Store, client: FieldAgentClient) -> Scope:
-    """The whole account, or with --quick its first organization (stored beforehand,
-    as an organization scope needs it; that one request is not timed)."""
-    if not args.quick:
-        return Scope.everything()
-    orgs = client.organizations(page_size=100).results
-    store.apply_organizations(orgs, complete=True)
-    return Scope(ScopeKind.ORGANIZATION, orgs[0].sentera_id)
+def make_engine(
+    store: Store, url: str, token: str, arm: int, maximum: int, result: Result
+) -> tuple[SyncEngine, CountingTransport]:
+    transport = CountingTransport()
+    provider = StaticTokenProvider(token)
+    factory: Callable[[], AdaptiveLimiter] | None = None
+    if arm == ADAPTIVE:
+        limiter = AdaptiveLimiter(maximum, backoff=ServerBackoff())
+        limiter.on_change(result.limits.append)
+
+        def factory() -> AdaptiveLimiter:
+            return limiter
+
+        result.peak = maximum  # replaced by the measured peak below
+    engine = SyncEngine(
+        store=store,
+        client_factory=lambda: FieldAgentClient(url, provider, transport=transport),
+        concurrency=max(1, arm),
+        limiter=factory,
+    )
+    return engine, transport
 
 
-def run_once(args: argparse.Namespace, concurrency: int, folder: Path) -> Result:
-    path = folder / f"concurrency-{concurrency}.db"
-    with serving(args) as server, Store.open(path) as store:
-        provider = StaticTokenProvider(server.token)
-        with FieldAgentClient(server.graphql_url, provider) as client:
-            scope = scope_for(args, store, client)
-        engine = SyncEngine(
-            store=store,
-            client_factory=lambda: FieldAgentClient(server.graphql_url, provider),
-            concurrency=concurrency,
+def run_arm(scenario: Scenario, arm: int, maximum: int, folder: Path) -> Result:
+    result = Result(arm)
+    path = folder / f"{scenario.name}-{arm}.db"
+    flags = ["--size", scenario.size, "--latency", str(scenario.latency), *scenario.server_flags]
+    with SimulatorProcess(*flags) as server, Store.open(path) as store:
+        if scenario.resync:  # the first sync is not what is measured
+            engine, _ = make_engine(store, server.graphql_url, server.token, 8, maximum, Result(8))
+            first = engine.run(Scope.everything(), cancel=CancelToken(), on_event=_ignore)
+            if first.outcome is not Outcome.COMPLETE:
+                raise RuntimeError(f"the first sync failed: {first.message}")
+        engine, transport = make_engine(
+            store, server.graphql_url, server.token, arm, maximum, result
         )
-        shown = [0.0]
-
-        def on_event(event: Progress | ChangeSet) -> None:
-            now = time.monotonic()
-            if isinstance(event, Progress) and now - shown[0] > 15:
-                shown[0] = now
-                print(f"  ... {event.level}: {event.requests} requests", flush=True)
-
-        server_before = server.cpu_seconds()
         watch = Stopwatch()
         with watch.timing():
-            summary = engine.run(scope, cancel=CancelToken(), on_event=on_event)
-        server_after = server.cpu_seconds()
+            summary = engine.run(Scope.everything(), cancel=CancelToken(), on_event=_ignore)
     if summary.outcome is not Outcome.COMPLETE:
-        raise RuntimeError(f"the sync at concurrency {concurrency} failed: {summary.message}")
-    server_cpu = (
-        server_after - server_before
-        if server_before is not None and server_after is not None
-        else None
-    )
-    return Result(
-        concurrency=concurrency,
-        wall=watch.wall,
-        client_cpu=watch.cpu,
-        server_cpu=server_cpu,
-        requests=summary.requests,
-        upserted=summary.upserted,
-        stored=stored_counts(path),
-    )
+        raise RuntimeError(f"{scenario.name}, {result.label}: {summary.message}")
+    result.wall, result.cpu, result.requests = watch.wall, watch.cpu, summary.requests
+    result.refused, result.stored = transport.refused, stored_counts(path)
+    result.peak = max([c.limit for c in result.limits], default=4) if arm == ADAPTIVE else arm
+    return result
 
 
-def report(args: argparse.Namespace, results: list[Result]) -> float:
-    """Print the table; returns the speedup of the highest concurrency over the lowest."""
-    first, last = results[0], results[-1]
-    where = "in this process" if args.in_process else "in a child process"
-    what = "first organization only" if args.quick else "whole account"
+def _ignore(event: object) -> None:
+    pass
+
+
+def report(scenario: Scenario, results: list[Result], rounds: int) -> list[tuple[str, bool]]:
+    """Print the scenario's table; return its targets as (description, met)."""
     print()
+    extra = " ".join(scenario.server_flags)
     print(
-        f"First sync of the `{args.size}` simulator account ({what}), "
-        f"{args.latency * 1000:.0f} ms added per response, simulator {where}"
+        f"== {scenario.name}: `{scenario.size}` account, {scenario.latency * 1000:.0f} ms per "
+        f"response{', server ' + extra if extra else ''}"
+        f"{', no-change resync' if scenario.resync else ', first sync'}"
     )
-    print(
-        "wall = time.perf_counter; cpu = time.process_time of this process (the client, and "
-        "the simulator too when in-process); simulator cpu from /proc when it is a child"
-    )
-    print(
-        "stored: "
-        + ", ".join(f"{n:,} {table}" for table, n in last.stored.items())
-        + "; requests include retries"
-    )
-    print()
+    print("stored: " + ", ".join(f"{n:,} {t}" for t, n in results[0].stored.items()))
+    if rounds > 1:
+        print(f"{rounds} rounds: median wall and cpu; requests and 429s summed over the rounds")
     rows = []
     for r in results:
-        floor = r.requests * args.latency / r.concurrency
-        server = f"{r.server_cpu:.1f}" if r.server_cpu is not None else "n/a"
         rows.append(
             [
-                str(r.concurrency),
-                f"{r.wall:.1f}",
+                r.label,
+                f"{r.wall:.2f}",
+                f"{r.cpu:.1f}",
                 f"{r.requests:,}",
-                f"{r.requests / r.wall:.1f}",
-                f"{floor:.1f}",
-                f"{r.client_cpu:.1f}",
-                server,
-                f"{r.wall / r.requests * 1000:.1f}",
+                f"{r.requests / r.wall / rounds:.1f}",
+                f"{r.refused:,}",
+                f"{100 * r.refused / max(1, r.requests):.1f}",
+                str(r.peak),
+                str(len(r.limits)) if r.arm == ADAPTIVE else "",
             ]
         )
-    print_table(
-        [
-            "concurrency",
-            "wall s",
-            "requests",
-            "req/s",
-            "latency floor s",
-            "cpu s",
-            "simulator cpu s",
-            "ms/request",
-        ],
-        rows,
-    )
-    speedup = first.wall / last.wall
-    print(
-        f"  speedup {last.concurrency} vs {first.concurrency}: {speedup:.2f}x "
-        f"(target >= {TARGET_SPEEDUP:.0f}x: {verdict(speedup >= TARGET_SPEEDUP)})"
-    )
-    print("  latency floor = requests x latency / concurrency: the time spent only waiting")
-    return speedup
+    headers = ["arm", "wall s", "cpu s", "requests", "req/s", "429s", "429 %", "limit peak"]
+    print_table([*headers, "limit changes"], rows)
+    adaptive = next(r for r in results if r.arm == ADAPTIVE)
+    fixed = {r.arm: r for r in results if r.arm != ADAPTIVE}
+    if adaptive.limits:
+        last = adaptive.limits[-1]
+        print(f"  adaptive limit at the end: {last.limit} ({last.reason})")
+    targets: list[tuple[str, bool]] = []
+    if scenario.name in ("wide", "large"):
+        best = min(fixed.values(), key=lambda r: r.wall)
+        ratio = best.wall / adaptive.wall
+        targets.append(
+            (f"adaptive {ratio:.2f} x the best fixed ({best.label}), >= 0.9", ratio >= 0.9)
+        )
+        if 1 in fixed and 8 in fixed:
+            speedup = fixed[1].wall / fixed[8].wall
+            targets.append((f"fixed 8 {speedup:.2f} x fixed 1, >= 5", speedup >= 5))
+    elif scenario.name == "satellite":
+        ratio = fixed[4].wall / adaptive.wall
+        targets.append((f"adaptive {ratio:.2f} x faster than fixed 4, >= 3", ratio >= 3))
+    elif scenario.name == "capped":
+        ratio = fixed[6].wall / adaptive.wall
+        share = 100 * adaptive.refused / max(1, adaptive.requests)
+        targets.append((f"adaptive {ratio:.2f} x fixed 6, >= 0.9", ratio >= 0.9))
+        targets.append((f"adaptive got {share:.1f} % of requests answered 429, < 5 %", share < 5))
+    elif scenario.name == "resync":
+        ratio = fixed[4].wall / adaptive.wall
+        print(f"  adaptive {ratio:.2f} x the speed of fixed 4 (no target; reported)")
+    for description, met in targets:
+        print(f"  {description}: {verdict(met)}")
+    return targets
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", default="large", choices=("tiny", "demo", "large"))
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--latency", type=float, default=0.05, help="seconds per response")
     parser.add_argument(
-        "--concurrency", type=int, nargs="+", default=[1, 8], help="levels to compare"
+        "--scenario",
+        nargs="+",
+        choices=list(SCENARIOS),
+        default=list(SCENARIOS),
+        help="which comparisons to run (default: all, about ten minutes)",
     )
-    parser.add_argument("--quick", action="store_true", help="sync one organization only")
     parser.add_argument(
-        "--in-process", action="store_true", help="run the simulator in this process"
+        "--concurrency",
+        type=int,
+        nargs="+",
+        help="fixed levels for the wide and large scenarios (default 1 4 8 16 32)",
     )
-    parser.add_argument("--check", action="store_true", help="exit 1 if the target is missed")
+    parser.add_argument("--rounds", type=int, default=1, help="runs per arm (median)")
+    parser.add_argument("--maximum", type=int, default=32, help="the adaptive arm's maximum")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    results = []
+    missed = []
     with tempfile.TemporaryDirectory(prefix="fielddesk-bench-") as tmp:
-        for concurrency in sorted(args.concurrency):
-            print(f"Syncing at concurrency {concurrency} ...", flush=True)
-            results.append(run_once(args, concurrency, Path(tmp)))
-    counts = {tuple(r.stored.items()) for r in results}
-    if len(counts) != 1:
-        raise RuntimeError(f"the runs stored different catalogues: {counts}")
-    speedup = report(args, results)
-    return 1 if args.check and speedup < TARGET_SPEEDUP else 0
+        for name in args.scenario:
+            scenario = SCENARIOS[name]
+            arms = scenario.arms
+            if args.concurrency and name in ("wide", "large"):
+                arms = (ADAPTIVE, *sorted(set(args.concurrency)))
+            runs: dict[int, list[Result]] = {arm: [] for arm in arms}
+            for round_number in range(args.rounds):
+                for arm in arms if round_number % 2 == 0 else arms[::-1]:
+                    label = "adaptive" if arm == ADAPTIVE else f"fixed {arm}"
+                    print(f"{name}: {label} (round {round_number + 1}) ...", flush=True)
+                    runs[arm].append(run_arm(scenario, arm, args.maximum, Path(tmp)))
+            results = [Result.combined(runs[arm]) for arm in arms]
+            if len({tuple(r.stored.items()) for rs in runs.values() for r in rs}) != 1:
+                raise RuntimeError(f"{name}: the arms stored different catalogues")
+            missed += [d for d, met in report(scenario, results, args.rounds) if not met]
+    print()
+    print("targets missed: " + ("; ".join(missed) if missed else "none"))
+    return 1 if args.check and missed else 0
 
 
 if __name__ == "__main__":

@@ -19,6 +19,12 @@ CORE_MODULES = [
     "app.imagery.raster",
     "app.imagery.render",
     "app.imagery.source",
+    "app.cli_files",
+    "app.domain_files",
+    "app.files.manager",
+    "app.files.library",
+    "app.files.runner",
+    "app.store.files",
 ]
 
 

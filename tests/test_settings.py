@@ -21,7 +21,7 @@ def ini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> QSettings:
     return QSettings(str(config.settings_path()), QSettings.Format.IniFormat)
 
 
-@pytest.mark.parametrize(("written", "expected"), [(40, 16), (0, 1), (-3, 1), ("7", 7), ("x", 4)])
+@pytest.mark.parametrize(("written", "expected"), [(100, 64), (0, 1), (-3, 1), ("7", 7), ("x", 32)])
 def test_concurrency_is_bounded_the_same_for_window_and_cli(
     ini: QSettings, written: object, expected: int
 ) -> None:

@@ -132,7 +132,7 @@ def graphql_error(errors: Any, *, scrub: str | None = None) -> AuthError | Graph
 # -- pages ----------------------------------------------------------------------------
 
 
-def _sync_page(page: SyncPageRecord[Any], response_bytes: int) -> SyncPage[Any]:
+def sync_page(page: SyncPageRecord[Any], response_bytes: int) -> SyncPage[Any]:
     return SyncPage(
         upserted=tuple([item.to_domain() for item in page.upserted]),
         deleted=tuple([item.to_domain() for item in page.deleted]),
@@ -145,21 +145,21 @@ def _sync_page(page: SyncPageRecord[Any], response_bytes: int) -> SyncPage[Any]:
 def parse_sync_fields(
     content: bytes, response_bytes: int = 0, *, scrub: str | None = None
 ) -> SyncPage[Field]:
-    return _sync_page(decode(content, SyncFieldsData, scrub=scrub).sync_fields, response_bytes)
+    return sync_page(decode(content, SyncFieldsData, scrub=scrub).sync_fields, response_bytes)
 
 
 def parse_sync_surveys(
     content: bytes, response_bytes: int = 0, *, scrub: str | None = None
 ) -> SyncPage[Survey]:
     data = decode(content, SyncSurveysData, scrub=scrub)
-    return _sync_page(data.sync_surveys, response_bytes)
+    return sync_page(data.sync_surveys, response_bytes)
 
 
 def parse_sync_mosaics(
     content: bytes, response_bytes: int = 0, *, scrub: str | None = None
 ) -> SyncPage[Mosaic]:
     data = decode(content, SyncMosaicsData, scrub=scrub)
-    return _sync_page(data.sync_mosaics, response_bytes)
+    return sync_page(data.sync_mosaics, response_bytes)
 
 
 def parse_organizations(

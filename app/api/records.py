@@ -25,6 +25,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 
 from app.domain import Deleted, Field, Mosaic, Organization, Survey, SyncError
+from app.domain_files import RemoteFile
 
 T = TypeVar("T")
 Count = Annotated[int, msgspec.Meta(ge=0)]
@@ -57,6 +58,63 @@ def _area(value: float | None, unit: str | None) -> Area | None:
     return None if value is None or unit is None else Area(value, unit)
 
 
+# -- field outlines (GeoJSON, WGS84) ---------------------------------------------------
+# `boundary` is a JSON scalar in the schema, so it is a leaf of the selection; its shape
+# is still checked here. The server sends a Polygon or MultiPolygon, and some accounts a
+# FeatureCollection of them; the store keeps one geometry, so a collection is folded
+# into the Polygon or MultiPolygon it amounts to.
+Position = Annotated[list[float], msgspec.Meta(min_length=2)]
+Ring = list[Position]
+BBox = Annotated[list[float], msgspec.Meta(min_length=4, max_length=4)]
+
+
+class Polygon(_Record, tag_field="type", tag="Polygon"):
+    coordinates: list[Ring]
+
+
+class MultiPolygon(_Record, tag_field="type", tag="MultiPolygon"):
+    coordinates: list[list[Ring]]
+
+
+class Feature(_Record, tag_field="type", tag="Feature"):
+    geometry: Polygon | MultiPolygon | None
+
+
+class FeatureCollection(_Record, tag_field="type", tag="FeatureCollection"):
+    features: list[Feature]
+
+
+Geometry = Polygon | MultiPolygon
+Outline = Polygon | MultiPolygon | FeatureCollection
+_GEOMETRY = msgspec.json.Decoder(Geometry)
+
+
+def outline_geometry(outline: Outline | None) -> Geometry | None:
+    """One geometry for an outline; None when a collection holds no polygon."""
+    if not isinstance(outline, FeatureCollection):
+        return outline
+    polygons: list[list[Ring]] = []
+    for feature in outline.features:
+        geometry = feature.geometry
+        if isinstance(geometry, Polygon):
+            polygons.append(geometry.coordinates)
+        elif isinstance(geometry, MultiPolygon):
+            polygons.extend(geometry.coordinates)
+    if not polygons:
+        return None
+    return Polygon(polygons[0]) if len(polygons) == 1 else MultiPolygon(polygons)
+
+
+def _outline_text(outline: Outline | None) -> str | None:
+    """The outline as compact GeoJSON text, as the store keeps it."""
+    geometry = outline_geometry(outline)
+    return None if geometry is None else msgspec.json.encode(geometry).decode()
+
+
+def _bbox_text(bbox: list[float] | None) -> str | None:
+    return None if bbox is None else json.dumps(bbox)
+
+
 class OrganizationRecord(_Record):
     sentera_id: str
     name: str
@@ -87,6 +145,8 @@ class FieldRecord(_Record):
     organization: Ref
     created_at: str
     updated_at: str
+    boundary: Outline | None
+    bbox: BBox | None  # [west, south, east, north]
 
     def to_domain(self) -> Field:
         area = self.area
@@ -105,6 +165,8 @@ class FieldRecord(_Record):
             time_zone=self.time_zone,
             created_at=self.created_at,
             updated_at=self.updated_at,
+            boundary=_outline_text(self.boundary),
+            bbox=_bbox_text(self.bbox),
         )
 
     @classmethod
@@ -123,6 +185,8 @@ class FieldRecord(_Record):
             organization=Ref(f.organization_sentera_id),
             created_at=f.created_at,
             updated_at=f.updated_at,
+            boundary=None if f.boundary is None else _GEOMETRY.decode(f.boundary),
+            bbox=None if f.bbox is None else json.loads(f.bbox),
         )
 
 
@@ -268,6 +332,43 @@ class SyncPageRecord(_Record, Generic[T]):
     failed: list[SyncErrorRecord] | None
 
 
+class FileOwnerRecord(_Record):
+    owner_type: str
+    sentera_id: str
+
+
+# The schema's BigInt arrives as a string of digits.
+Digits = Annotated[str, msgspec.Meta(pattern=r"^[0-9]+$")]
+
+
+class FileRecord(_Record):
+    """A `File` from `sync_files`; `url` is a signed link that expires."""
+
+    sentera_id: str
+    content_hash: str
+    updated_at: str
+    filename: str
+    download_filename: str | None
+    file_type: str
+    size: Digits | None
+    url: str | None
+    file_owner: FileOwnerRecord
+
+    def to_domain(self) -> RemoteFile:
+        return RemoteFile(
+            sentera_id=self.sentera_id,
+            content_hash=self.content_hash,
+            owner_type=self.file_owner.owner_type,
+            owner_id=self.file_owner.sentera_id,
+            filename=self.filename,
+            download_filename=self.download_filename,
+            file_type=self.file_type,
+            size=None if self.size is None else int(self.size),
+            url=self.url,
+            updated_at=self.updated_at,
+        )
+
+
 class OrganizationsPageRecord(_Record):
     page: int
     page_size: int
@@ -291,6 +392,10 @@ class SyncSurveysData(_Record):
 
 class SyncMosaicsData(_Record):
     sync_mosaics: SyncPageRecord[MosaicRecord]
+
+
+class SyncFilesData(_Record):
+    sync_files: SyncPageRecord[FileRecord]
 
 
 class OrganizationsData(_Record):

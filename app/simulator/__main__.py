@@ -45,6 +45,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--latency", type=float, default=0.0, help="seconds added to every GraphQL response"
     )
+    parser.add_argument(
+        "--max-in-flight",
+        type=int,
+        metavar="N",
+        help="answer HTTP 429 with Retry-After to GraphQL requests beyond N in flight",
+    )
+    parser.add_argument(
+        "--overload-retry-after",
+        type=int,
+        default=1,
+        metavar="SECONDS",
+        help="the Retry-After sent with --max-in-flight refusals (default 1)",
+    )
+    parser.add_argument(
+        "--latency-per-request",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds added to a GraphQL response per other request in flight",
+    )
     parser.add_argument("--access-token-lifetime", type=int, default=8 * 3600)
     parser.add_argument("--refresh-token-lifetime", type=int, default=None)
     parser.add_argument(
@@ -84,6 +104,9 @@ def main(argv: list[str] | None = None, *, stop: threading.Event | None = None) 
             port=args.port,
             live_interval=args.live,
             latency=args.latency,
+            max_in_flight=args.max_in_flight,
+            overload_retry_after=args.overload_retry_after,
+            latency_per_request=args.latency_per_request,
             access_token_lifetime=args.access_token_lifetime,
             refresh_token_lifetime=args.refresh_token_lifetime,
             oauth_auto_approve=not args.sign_in_page,
@@ -106,6 +129,13 @@ def main(argv: list[str] | None = None, *, stop: threading.Event | None = None) 
     print(f"  Demo sign-in:      {simulator.demo_user_email} / {simulator.demo_user_password}")
     print("  Account:           " + ", ".join(f"{n} {k}" for k, n in counts.items()))
     print(f"  Imagery cache:     {simulator.imagery.folder} (generated on first request)")
+    if args.max_in_flight is not None:
+        print(
+            f"  Admission:         {args.max_in_flight} GraphQL requests in flight, "
+            f"then 429 (Retry-After {args.overload_retry_after} s)"
+        )
+    if args.latency_per_request:
+        print(f"  Load latency:      +{args.latency_per_request:g} s per request in flight")
     for fault in simulator.faults.active():
         print(f"  Fault armed:       {fault.kind} on {fault.query or 'any query'}")
     print("Press Ctrl+C to stop.", flush=True)

@@ -74,6 +74,9 @@ class GraphQLEndpoint:
         self.s = services
 
     async def handle(self, request: Request) -> Response:
+        return await self.s.admission.serve(request, self._handle, self.s.request_log)
+
+    async def _handle(self, request: Request) -> Response:
         started = time.perf_counter()
         raw = await request.body()
         payload, document, problem = self._read(raw)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-SIZES = ("tiny", "demo", "large")
+SIZES = ("tiny", "demo", "wide", "large")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,8 @@ SIZE_SPECS: dict[str, SizeSpec] = {
     # 4 fields, 10 surveys, 60 mosaics.
     "tiny": SizeSpec(organizations=2, fields=4, surveys=10, mosaics=60),
     "demo": SizeSpec(organizations=4, fields=40, surveys=400, mosaics=4_000),
+    # Many small surveys (60 fields x 8): a sync made of many one-page scopes.
+    "wide": SizeSpec(organizations=2, fields=60, surveys=480, mosaics=2_400),
     "large": SizeSpec(
         organizations=6, fields=200, surveys=2_000, mosaics=80_000, big_survey_mosaics=20_500
     ),
@@ -54,6 +56,11 @@ class SimulatorConfig:
     refresh_token_lifetime: int | None = None
     # Seconds added to every GraphQL response.
     latency: float = 0.0
+    # Server-side load (see admission): more GraphQL requests in flight than this get
+    # HTTP 429 with Retry-After (None = no cap); seconds added per other request in flight.
+    max_in_flight: int | None = None
+    overload_retry_after: int = 1
+    latency_per_request: float = 0.0
     # Page caps of the sync queries (Sentera's documented values by default).
     fields_cap: int = 300
     surveys_cap: int = 2_000
@@ -84,6 +91,10 @@ class SimulatorConfig:
             raise ValueError("live_interval must be positive")
         if not 0 < self.imagery_scale <= 4:
             raise ValueError("imagery_scale must be above 0 and at most 4")
+        if self.max_in_flight is not None and self.max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        if self.overload_retry_after < 0 or self.latency_per_request < 0:
+            raise ValueError("overload_retry_after and latency_per_request cannot be negative")
 
     @property
     def spec(self) -> SizeSpec:

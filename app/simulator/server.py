@@ -19,6 +19,7 @@ from types import TracebackType
 
 import uvicorn
 
+from app.simulator.admission import Admission
 from app.simulator.app import build_app
 from app.simulator.auth import AuthService
 from app.simulator.config import SimulatorConfig
@@ -52,6 +53,11 @@ class Simulator:
             access_lifetime=self.config.access_token_lifetime,
             refresh_lifetime=self.config.refresh_token_lifetime,
         )
+        self.admission = Admission(
+            max_in_flight=self.config.max_in_flight,
+            retry_after=self.config.overload_retry_after,
+            latency_per_request=self.config.latency_per_request,
+        )
         secret = hashlib.sha256(f"fielddesk-sim/{self.config.seed}/files".encode()).digest()
         self.imagery = ImageryCache(self.config.imagery_cache_dir)
         services = Services(
@@ -62,6 +68,7 @@ class Simulator:
             self.auth,
             UrlSigner(secret, self.auth.now),
             self.imagery,
+            self.admission,
         )
         self.app = build_app(services)
         self.port = self.config.port

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive
 
 from app.simulator import delivery
+from app.simulator.admission import Admission
 from app.simulator.auth import AuthService
 from app.simulator.config import SimulatorConfig
 from app.simulator.dataset import Dataset
@@ -37,6 +38,7 @@ class Services:
     auth: AuthService
     signer: UrlSigner
     imagery: ImageryCache
+    admission: Admission = field(default_factory=Admission)
 
 
 async def pause(seconds: float, receive: Receive) -> None:

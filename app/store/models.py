@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
@@ -88,6 +89,10 @@ fields = Table(
     Column("created_at", String, nullable=False),
     Column("updated_at", String, nullable=False),
     Column("first_seen_at", String, nullable=False),
+    # The outline as GeoJSON text (WGS84) and its [west, south, east, north] as JSON text,
+    # as the server sent them; None for a field stored before FieldDesk asked for them.
+    Column("boundary", Text, nullable=True),
+    Column("bbox", String, nullable=True),
     Index("ix_fields_organization_name", "organization_id", "name"),
 )
 
@@ -199,4 +204,53 @@ sync_runs = Table(
     Column("requests", Integer, server_default=text("0"), nullable=False),
     Column("bytes", Integer, server_default=text("0"), nullable=False),
     Column("message", Text, nullable=True),
+)
+
+
+# The file catalogue: one row per mosaic file FieldDesk tracks, and its local copy.
+# The server's side (`sentera_id` … `size`) comes from `sync_files`; the local side
+# (`local_*`, `part_*`, `last_viewed_at`) is what the library folder holds. A file is
+# current only while `local_hash` equals `content_hash` and `mosaic_hash` equals the
+# mosaic's own hash: anything else is shown as missing, never as the current imagery.
+# Deleting the mosaic deletes the row; the library sweeps the bytes that no row claims.
+mosaic_files = Table(
+    "mosaic_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sentera_id", String, unique=True, nullable=False),
+    Column("content_hash", String, nullable=False),
+    Column("mosaic_id", Integer, ForeignKey("mosaics.id", ondelete="CASCADE"), nullable=False),
+    # The mosaic's content hash when this row was last confirmed by sync_files.
+    Column("mosaic_hash", String, nullable=False),
+    Column("filename", String, nullable=False),
+    Column("download_filename", String, nullable=True),
+    Column("file_type", String, nullable=False),
+    Column("size", Integer, nullable=True),  # None: the server stores no bytes yet
+    Column("updated_at", String, nullable=False),
+    Column("first_seen_at", String, nullable=False),
+    # The copy in the library folder (name relative to it), and which version it holds.
+    Column("local_name", String, nullable=True),
+    Column("local_hash", String, nullable=True),
+    Column("local_size", Integer, nullable=True),
+    Column("verified_at", String, nullable=True),
+    # Which version a `.part` file belongs to, so a resume can ask `If-Range` for it.
+    Column("part_hash", String, nullable=True),
+    Column("last_viewed_at", String, nullable=True),
+    Column("evicted_at", String, nullable=True),
+    Index("ix_mosaic_files_mosaic", "mosaic_id"),
+)
+
+
+# "Keep offline" choices: a target (all imagery or one catalogue item) plus filters.
+offline_pins = Table(
+    "offline_pins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String, nullable=False),  # PinKind value
+    Column("target_id", String, nullable=False),  # "" for all imagery
+    Column("quality", String, nullable=True),  # e.g. "FULL"; None: any
+    Column("index_only", Boolean, server_default=text("0"), nullable=False),
+    Column("seasons", Integer, nullable=True),  # the last N seasons; None: all
+    Column("created_at", String, nullable=False),
+    UniqueConstraint("kind", "target_id", name="uq_offline_pins_target"),
 )

@@ -165,6 +165,8 @@ class StoreReader:
                 f.c.time_zone,
                 f.c.created_at,
                 f.c.updated_at,
+                f.c.boundary,
+                f.c.bbox,
             )
             .join(o, o.c.id == f.c.organization_id)
             .where(_parent(organization_id, o.c.sentera_id))

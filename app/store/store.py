@@ -26,6 +26,7 @@ from app.private_files import PRIVATE_DIR_MODE, make_private, private_umask
 from app.store import health
 from app.store.engine import create_store_engine, known_damage
 from app.store.errors import DatabaseOpenError, ReadOnlyDatabaseError
+from app.store.files import FileCatalogue
 from app.store.locking import SyncLock
 from app.store.migrate import (
     MIGRATIONS_DIR,
@@ -40,7 +41,7 @@ from app.store.writer import StoreWriter
 log = logging.getLogger(__name__)
 
 
-class Store(StoreWriter, StoreReader):
+class Store(StoreWriter, StoreReader, FileCatalogue):
     def __init__(
         self, path: Path, engine: Engine, migration: MigrationOutcome, *, read_only: bool = False
     ) -> None:

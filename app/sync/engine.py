@@ -45,6 +45,7 @@ from app.domain import (
 from app.store import Store
 from app.store.errors import StoreError, UnknownScopeError
 from app.sync.events import CancelToken, Progress, RunSummary, ScopeFailure
+from app.sync.limiter import AdaptiveLimiter, LimiterCancelled, report_error
 from app.sync.pages import PageGuard, ScopeStalled
 from app.sync.retry import RetryPolicy
 
@@ -96,9 +97,13 @@ class SyncEngine:
         concurrency: int = 4,
         retry: RetryPolicy | None = None,
         stall_pages: int = 3,
+        limiter: Callable[[], AdaptiveLimiter] | None = None,
     ) -> None:
+        """`limiter`, when given, makes a limiter per run: it decides how many requests
+        are in flight (up to its maximum) and `concurrency` is ignored."""
         self._store = store
         self._client_factory = client_factory
+        self._limiter_factory = limiter
         self._concurrency = max(1, concurrency)
         self._retry = retry or RetryPolicy()
         self._stall_pages = stall_pages
@@ -135,6 +140,7 @@ class _Run:
         self.scopes_total = 0
         self.partial: dict[str, float] = {}  # scope id -> fraction of that scope done
         self.labels: dict[str, str] = {}
+        self.limiter = engine._limiter_factory() if engine._limiter_factory else None
 
     # -- the writer side (the thread that called run) ---------------------------------
 
@@ -226,7 +232,8 @@ class _Run:
         if level is Level.ORGANIZATIONS:
             self._sync_organizations()
             return
-        pool = ThreadPoolExecutor(self.engine._concurrency, thread_name_prefix=f"sync-{level}")
+        workers = self.limiter.maximum if self.limiter else self.engine._concurrency
+        pool = ThreadPoolExecutor(workers, thread_name_prefix=f"sync-{level}")
         # Finished scope loops announce themselves (and wake the writer) rather than
         # being polled: with thousands of scopes, polling every future after every
         # served task cost as much CPU as the sync itself.
@@ -323,6 +330,13 @@ class _Run:
         """Abort requests still on the wire, so cancel and stop take effect now."""
         if self.client is not None:
             self.client.close()
+        if self.limiter is not None:
+            self.limiter.wake_all()
+
+    @property
+    def cancelled(self) -> bool:
+        """For the limiter: stop waiting for a slot once the run is cancelled or stopped."""
+        return self.cancel.cancelled or self.stop is not None
 
     # -- the fetcher side (pool threads) ----------------------------------------------
 
@@ -377,10 +391,8 @@ class _Run:
         attempt, waited = 0, 0.0
         while True:
             self._check_cancel()
-            with self.lock:
-                self.counters.requests += 1
             try:
-                return request()
+                return self._request(request)
             except RuntimeError:
                 # httpx refuses to send on a client that `cancel_in_flight` closed: the
                 # run is already stopping or cancelled, which is what this loop reports.
@@ -400,6 +412,26 @@ class _Run:
                 waited += delay
                 if self.cancel.wait(delay):
                     raise Cancelled from error
+
+    def _request(self, request: Callable[[], T]) -> T:
+        """Send one request, within the limiter's slots when there is a limiter."""
+        if self.limiter is None:
+            with self.lock:
+                self.counters.requests += 1
+            return request()
+        try:
+            slot = self.limiter.acquire(self)
+        except LimiterCancelled:
+            self._check_cancel()
+            raise Cancelled from None
+        with self.lock:
+            self.counters.requests += 1
+        with slot:
+            try:
+                return request()
+            except ApiError as error:
+                report_error(slot, error)
+                raise
 
     def _apply(self, level: Level, scope_id: str, page: SyncPage[Any], complete: bool) -> ChangeSet:
         """Writer thread: commit one page, unless the run was cancelled meanwhile."""

@@ -57,8 +57,11 @@ class EngineFactory:
     """Builds the `SyncEngine` for each run, with the settings of that moment.
 
     The session owns it and changes it as the user signs in or out (`client_factory`,
-    None when signed out) or edits the preferences; the worker calls it on its own
-    thread at the start of each run, so a run uses the settings it started with.
+    None when signed out), switches servers (`server_url`) or edits the preferences; the
+    worker calls it on its own thread at the start of each run, so a run uses the
+    settings it started with. Each run gets an adaptive limiter: `concurrency` is the
+    most requests it may keep in flight, and a server's Retry-After is shared with every
+    run against that server (`backoff_for`).
     """
 
     def __init__(
@@ -68,23 +71,31 @@ class EngineFactory:
         *,
         concurrency: int = options.CONCURRENCY.default,
         retry: RetryPolicy | None = None,
+        server_url: str | None = None,
     ) -> None:
         self.store = store
         self.client_factory = client_factory
-        self.concurrency = concurrency  # scopes fetched at once
+        self.concurrency = concurrency  # the most requests in flight
         self.retry = retry  # None: the engine's default
+        self.server_url = server_url  # None: the limiter keeps its pauses to itself
 
     def __call__(self) -> SyncRunner:
-        from app.sync.engine import SyncEngine  # the engine pulls in httpx; load on first use
+        # The engine pulls in httpx; load on first use.
+        from app.sync.backoff import backoff_for
+        from app.sync.engine import SyncEngine
+        from app.sync.limiter import AdaptiveLimiter
 
         factory = self.client_factory
         if factory is None:
             raise RuntimeError("sync started without an account")
+        maximum = max(1, self.concurrency)
+        backoff = backoff_for(self.server_url) if self.server_url else None
         return SyncEngine(
             store=self.store,
             client_factory=factory,
-            concurrency=self.concurrency,
+            concurrency=maximum,
             retry=self.retry,
+            limiter=lambda: AdaptiveLimiter(maximum, backoff=backoff),
         )
 
 
@@ -165,6 +176,11 @@ class SyncController(QObject):
     @property
     def is_running(self) -> bool:
         return self._thread is not None
+
+    @property
+    def runner_factory(self) -> RunnerFactory:
+        """What builds each run's engine (the session's `EngineFactory` in the app)."""
+        return self._runner_factory
 
     @property
     def scope(self) -> Scope | None:

@@ -26,12 +26,14 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 from app.domain import ChangeSet, ScopeKind
 from app.store import Store
 from app.sync.worker import SyncController
+from app.ui.catalogue.model import ID_ROLE, KIND_ROLE
 from app.ui.catalogue.pane import CataloguePane
 from app.ui.catalogue.snapshot import CatalogueSnapshot, NodeData
 from app.ui.common import settings as keys
 from app.ui.common.icons import icon
 from app.ui.common.tasks import STORE, TaskManager
 from app.ui.dialogs.problems import ProblemsDialog
+from app.ui.downloads.presenter import DownloadsPresenter
 from app.ui.map.pane import MapPane
 from app.ui.map.source import LocalFiles, StoreMapSource
 from app.ui.mosaics.pane import MosaicsPane
@@ -73,8 +75,16 @@ class MainWindow(QMainWindow):
             controller, store, self.catalogue, status_bar=self.statusBar(), parent=self
         )
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.sync.toolbar)
+        # Imagery offline: pins, the downloads worker and its status (app/ui/downloads).
+        self.downloads = DownloadsPresenter(
+            store,
+            client_factory=lambda: getattr(controller.runner_factory, "client_factory", None),
+            tasks=self.tasks,
+            parent=self,
+        )
         self._place_panes()
         self._connect()
+        self._connect_downloads()
         self._restore_settings()
         self.catalogue.refresh_now()
         self.catalogue.restore_scope(keys.read_str(settings, keys.SCOPE))
@@ -136,6 +146,17 @@ class MainWindow(QMainWindow):
             org = (scope.sentera_id, scope.name)
         self.map.show_place(org[0] if org else None, field[0] if field else None)
 
+    def _connect_downloads(self) -> None:
+        downloads = self.downloads
+        self.statusBar().addPermanentWidget(downloads.indicator)
+        downloads.install_tree_menu(self.catalogue.tree, KIND_ROLE, ID_ROLE)
+        downloads.install_table_menu(self.mosaics.table, self.mosaics.model.sentera_id)
+        downloads.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.controller.finished.connect(downloads.after_sync)
+        self.mosaics.model.offline = downloads.states.cell
+        downloads.states.changed.connect(self.mosaics.model.offline_changed)
+        downloads.states.reload()
+
     def _on_snapshot(self, snapshot: CatalogueSnapshot) -> None:
         self.mosaics.set_catalogue_empty(snapshot.total_mosaics == 0)
 
@@ -175,6 +196,7 @@ class MainWindow(QMainWindow):
             self.sync.status.cancelling()
         self.controller.shutdown()
         self.map.shutdown()
+        self.downloads.controller.shutdown()  # a .part stays; the next pass resumes it
         if not self.tasks.wait(CLOSE_WAIT_MS, STORE):
             log.warning("store reads were still running when the window closed")
         if self.problems_dialog is not None:

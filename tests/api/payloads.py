@@ -45,6 +45,11 @@ def field(i: int = 0) -> dict[str, Any]:
         "grower": None,
         "time_zone": "America/Chicago",
         "organization": {"sentera_id": "org_OR_1"},
+        "boundary": {
+            "type": "Polygon",
+            "coordinates": [[[-93.26, 45.0], [-93.24, 45.0], [-93.25, 45.01], [-93.26, 45.0]]],
+        },
+        "bbox": [-93.26, 45.0, -93.24, 45.01],
     }
 
 
@@ -108,7 +113,8 @@ def selection(record: type) -> dict[tuple[str, ...], str]:
     def kind_of(t: Any) -> tuple[str, Any]:
         nullable = isinstance(t, mi.UnionType) and any(isinstance(x, mi.NoneType) for x in t.types)
         if nullable:
-            t = next(x for x in t.types if not isinstance(x, mi.NoneType))
+            rest = [x for x in t.types if not isinstance(x, mi.NoneType)]
+            t = rest[0] if len(rest) == 1 else mi.UnionType(tuple(rest))
         names = {
             mi.StrType: "str",
             mi.FloatType: "float",
@@ -118,6 +124,8 @@ def selection(record: type) -> dict[tuple[str, ...], str]:
             mi.ListType: "list",
             mi.AnyType: "any",
         }
+        if isinstance(t, mi.UnionType):  # tagged Structs: a JSON scalar (GeoJSON), a leaf
+            return ("json?" if nullable else "json"), None
         name = names[type(t)]
         return (name + "?" if nullable and name != "any" else name), t
 

@@ -52,6 +52,7 @@ WRONG_VALUES = {
     "obj?": ["x"],
     "list": {},
     "list?": "none",
+    "json?": "x",
 }
 
 
@@ -96,6 +97,58 @@ def test_field_numbers_sent_as_integers_become_floats() -> None:
     assert (field.latitude, field.area_value) == (45.0, 80.0)
     assert type(field.latitude) is float and type(field.area_value) is float
     assert field.organization_sentera_id == "org_OR_1"
+
+
+def _outline(item: dict[str, Any]) -> Any:
+    field = _read(parse.parse_sync_fields, payloads.sync_page("sync_fields", [item])).upserted[0]
+    return None if field.boundary is None else json.loads(field.boundary)
+
+
+def test_field_outline_is_kept_as_one_geometry_with_its_bbox() -> None:
+    item = payloads.field()
+    field = _read(parse.parse_sync_fields, payloads.sync_page("sync_fields", [item])).upserted[0]
+    assert json.loads(field.boundary) == item["boundary"]
+    assert json.loads(field.bbox) == item["bbox"]
+    item["boundary"] = item["bbox"] = None
+    assert _outline(item) is None
+
+
+def test_a_feature_collection_outline_becomes_its_polygon_or_multipolygon() -> None:
+    item = payloads.field()
+    polygon = item["boundary"]
+    features = [{"type": "Feature", "properties": {"name": "north"}, "geometry": polygon}]
+    item["boundary"] = {"type": "FeatureCollection", "features": features}
+    assert _outline(item) == polygon
+    features.append({"type": "Feature", "properties": None, "geometry": polygon})
+    features.append({"type": "Feature", "properties": None, "geometry": None})
+    multi = _outline(item)
+    assert multi["type"] == "MultiPolygon"
+    assert multi["coordinates"] == [polygon["coordinates"], polygon["coordinates"]]
+    item["boundary"] = {"type": "FeatureCollection", "features": []}
+    assert _outline(item) is None
+
+
+@pytest.mark.parametrize(
+    "outline",
+    [
+        {"type": "Point", "coordinates": [1.0, 2.0]},
+        {"type": "Polygon", "coordinates": "x"},
+        {"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": 3}]},
+    ],
+)
+def test_an_outline_that_is_not_polygons_is_named(outline: Any) -> None:
+    item = payloads.field()
+    item["boundary"] = outline
+    with pytest.raises(ProtocolError) as err:
+        _read(parse.parse_sync_fields, payloads.sync_page("sync_fields", [item]))
+    assert err.value.field is not None and "upserted[0].boundary" in err.value.field
+
+
+def test_a_bbox_needs_four_numbers() -> None:
+    item = payloads.field()
+    item["bbox"] = [1.0, 2.0, 3.0]
+    with pytest.raises(ProtocolError, match=r"bbox"):
+        _read(parse.parse_sync_fields, payloads.sync_page("sync_fields", [item]))
 
 
 def test_survey_page_parses() -> None:

@@ -72,6 +72,7 @@ def _selected_paths(
         ("sync_fields", records.SyncFieldsData),
         ("sync_surveys", records.SyncSurveysData),
         ("sync_mosaics", records.SyncMosaicsData),
+        ("sync_files", records.SyncFilesData),
         ("user", records.UserData),
     ],
 )

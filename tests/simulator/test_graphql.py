@@ -191,6 +191,11 @@ def test_nested_references_resolve_to_the_current_records(
     assert item["survey"]["field"]["organization"]["name"]
 
 
+def _a_mosaic(simulator: Simulator) -> str:
+    survey = simulator.dataset.survey_ids()[0]
+    return str(simulator.dataset.mosaics_of(survey)[0]["sentera_id"])
+
+
 @pytest.mark.parametrize("document", sorted(p.stem for p in QUERIES.glob("*.graphql")))
 def test_the_clients_query_documents_run(simulator: Simulator, gql: GraphQL, document: str) -> None:
     field = simulator.dataset.field_ids()[0]
@@ -203,6 +208,10 @@ def test_the_clients_query_documents_run(simulator: Simulator, gql: GraphQL, doc
         "sync_surveys": {"field_sentera_id": field, "content_hashes": []},
         "sync_mosaics": {
             "survey_sentera_id": simulator.dataset.survey_ids()[0],
+            "content_hashes": [],
+        },
+        "sync_files": {
+            "owners": [{"owner_type": "MOSAIC", "sentera_id": _a_mosaic(simulator)}],
             "content_hashes": [],
         },
         "user": None,

@@ -102,3 +102,22 @@ def test_a_sync_killed_between_pages_resumes_and_converges(tmp_path: Path, simul
         assert [r.outcome for r in runs][:2] == ["complete", "interrupted"]
     sent = [r.hashes_sent for r in sim.request_log.for_query("sync_mosaics")]
     assert sum(sent) > 0, "the resumed run sent the hashes it already held"
+
+
+def test_sync_finds_a_servers_cap_with_few_429s_and_v_shows_the_limit(
+    tmp_path: Path, simulator_factory
+):
+    # A server that answers 429 (Retry-After: 1 s) beyond three GraphQL requests in
+    # flight, while `fielddesk sync` may keep up to 32 in flight (its default).
+    sim = simulator_factory(latency=0.05, max_in_flight=3, mosaics_cap=1)
+
+    done = fielddesk("sync", "-v", sim=sim, data_dir=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    with Store.open(tmp_path / "fielddesk.sqlite3") as store:
+        assert_matches_server(store, sim)
+    stats = sim.admission.stats()
+    asked = stats.admitted + stats.rejected
+    assert 0 < stats.rejected <= max(2, asked // 20), (stats.rejected, asked)
+    changes = [line for line in done.stderr.splitlines() if "requests in flight" in line]
+    assert any("->" in line and "429" in line for line in changes), done.stderr[-2000:]

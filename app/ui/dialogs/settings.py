@@ -1,4 +1,8 @@
-"""Settings: when to sync by itself, which server, how many scopes at once."""
+"""Settings: when to sync by itself, which server, most requests in flight; Storage.
+
+The Storage page (the imagery folder and disk budget) is built by the downloads
+presenter and handed in; with it the dialog shows two tabs.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLineEdit,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from app import settings as options
 from app.api.errors import InvalidServerUrl
 from app.api.transport import check_server_url
 from app.ui.common.plain import plain_label
@@ -24,8 +30,15 @@ from app.ui.common.preferences import Preferences
 class SettingsDialog(QDialog):
     """Edits a `Preferences`; `preferences()` returns the result after `accept`."""
 
-    def __init__(self, preferences: Preferences, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        preferences: Preferences,
+        parent: QWidget | None = None,
+        *,
+        storage: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.storage = storage
         self.setWindowTitle("FieldDesk Settings")
         self._original = preferences
 
@@ -46,9 +59,13 @@ class SettingsDialog(QDialog):
         self.server.setMinimumWidth(self.server.fontMetrics().horizontalAdvance("x" * 42))
         self.server.textChanged.connect(self._validate)
         self.concurrency = QSpinBox()
-        self.concurrency.setRange(1, 16)
+        bounds = options.CONCURRENCY
+        self.concurrency.setRange(int(bounds.low or 1), int(bounds.high or bounds.default))
         self.concurrency.setValue(preferences.concurrency)
-        self.concurrency.setToolTip("How many surveys are fetched at the same time")
+        self.concurrency.setToolTip(
+            "The most requests a sync keeps in flight; it finds how many the server "
+            "answers without slowing, up to this"
+        )
         self.problem = plain_label()
         self.problem.setObjectName("settings-problem")
         self.problem.setWordWrap(True)
@@ -59,7 +76,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.on_start)
         form.addRow("Sync every", self.periodic)
         form.addRow("FieldAgent server", self.server)
-        form.addRow("Surveys at once", self.concurrency)
+        form.addRow("Most requests in flight", self.concurrency)
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -67,7 +84,15 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        if storage is None:
+            layout.addLayout(form)
+        else:
+            sync_page = QWidget()
+            sync_page.setLayout(form)
+            self.tabs = QTabWidget()
+            self.tabs.addTab(sync_page, "Sync")
+            self.tabs.addTab(storage, "Storage")
+            layout.addWidget(self.tabs)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
 

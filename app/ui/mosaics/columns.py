@@ -90,7 +90,12 @@ COLUMNS: tuple[Column, ...] = (
         "updated_at", "Updated", "Last changed on FieldAgent (your time zone)",
         _sort("updated_at"), lambda m: short_datetime(m.updated_at), width=140,
     ),
+    # Filled by the model from the imagery library (`MosaicTableModel.offline`), not
+    # from the row: whether the mosaic's GeoTIFF is on this computer, and its size.
+    Column("offline", "Offline", "Whether the imagery is on this computer, and its size",
+           None, lambda m: "", width=90),
 )  # fmt: skip
+OFFLINE_COLUMN = len(COLUMNS) - 1
 
 COLUMN_INDEX = {column.key: number for number, column in enumerate(COLUMNS)}
 

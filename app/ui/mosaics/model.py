@@ -32,7 +32,14 @@ from app.domain import ChangeSet, Level, Scope, ScopeKind
 from app.store import MosaicQuery, MosaicSnapshot, Store
 from app.ui.common import listdiff
 from app.ui.common.tasks import TaskManager
-from app.ui.mosaics.columns import COLUMNS, ID_ROLE, IS_NEW_ROLE, RowView, cell_data
+from app.ui.mosaics.columns import (
+    COLUMNS,
+    ID_ROLE,
+    IS_NEW_ROLE,
+    OFFLINE_COLUMN,
+    RowView,
+    cell_data,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +74,24 @@ class MosaicTableModel(QAbstractTableModel):
         # Whether a mosaic of survey `id` can belong to the current query's scope; the
         # window answers from the catalogue tree. Unknown = yes (a harmless refresh).
         self.survey_in_scope: Callable[[str, Scope], bool] = lambda _survey, _scope: True
+        # (mosaic id, role) -> what the "Offline" column shows; set by the window from the
+        # imagery library (app/ui/downloads). None: the column stays empty.
+        self.offline: Callable[[str, int], Any] | None = None
+
+    def offline_changed(self, mosaic_ids: Iterable[str] | None) -> None:
+        """Repaint the "Offline" cells of these mosaics (None: every loaded row)."""
+        if not self._ids:
+            return
+        ids = None if mosaic_ids is None else list(mosaic_ids)
+        if ids is None or len(ids) > 64:  # one repaint of the column beats many lookups
+            last = len(self._ids) - 1
+            self.dataChanged.emit(self.index(0, OFFLINE_COLUMN), self.index(last, OFFLINE_COLUMN))
+            return
+        for mosaic_id in ids:
+            row = self.row_of(mosaic_id)
+            if row is not None:
+                cell = self.index(row, OFFLINE_COLUMN)
+                self.dataChanged.emit(cell, cell)
 
     # -- the query --------------------------------------------------------------
     @property
@@ -125,6 +150,8 @@ class MosaicTableModel(QAbstractTableModel):
                 return None
             if role == IS_NEW_ROLE:
                 return view.mosaic.is_new
+            if index.column() == OFFLINE_COLUMN and self.offline is not None:
+                return self.offline(sentera_id, role)
             return cell_data(index.column(), view, role)
         except Exception:
             # A view must never see an exception from data().
@@ -152,6 +179,8 @@ class MosaicTableModel(QAbstractTableModel):
                     value = None
                 elif role == IS_NEW_ROLE:
                     value = view.mosaic.is_new
+                elif number == OFFLINE_COLUMN and self.offline is not None:
+                    value = self.offline(self._ids[index.row()], role)
                 else:
                     value = cell_data(number, view, role)
                 if value is None:

@@ -174,6 +174,7 @@ class AppSession(QObject):
             self.client_factory(),
             concurrency=self.preferences.concurrency,
             retry=self._tuning.retry,
+            server_url=self.server_url,
         )
         return SyncController(self.engine)
 
@@ -363,12 +364,17 @@ class AppSession(QObject):
         if self.settings_dialog is not None:
             self.settings_dialog.raise_()
             return self.settings_dialog
-        dialog = SettingsDialog(replace(self.preferences, server_url=self.server_url), self.window)
+        storage = self.window.downloads.storage_page() if self.window is not None else None
+        dialog = SettingsDialog(
+            replace(self.preferences, server_url=self.server_url), self.window, storage=storage
+        )
 
         def finished(result: int) -> None:
             self.settings_dialog = None
             if result == SettingsDialog.DialogCode.Accepted:
                 self.apply_preferences(dialog.preferences())
+                if storage is not None and self.window is not None:
+                    self.window.downloads.apply_storage(storage, self._settings)
             dialog.deleteLater()
 
         dialog.finished.connect(finished)
@@ -396,6 +402,8 @@ class AppSession(QObject):
     def _switch_server(self, graphql_url: str) -> None:
         log.info("switching to the server at %s", config.base_url_of(graphql_url))
         self.server_url = graphql_url
+        if self.engine is not None:
+            self.engine.server_url = graphql_url
         self._resume = None
         self.manager = self._make_manager(graphql_url)
         self._show_account()

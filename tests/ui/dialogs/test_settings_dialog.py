@@ -17,7 +17,7 @@ def test_defaults_then_a_round_trip_through_the_dialog(qtbot: Any, tmp_path: Pat
     settings = QSettings(str(tmp_path / "FieldDesk.ini"), QSettings.Format.IniFormat)
     prefs = load_preferences(settings)
     assert prefs.auto.on_reconnect and prefs.auto.periodic_minutes == 30
-    assert prefs.server_url == config.DEFAULT_SERVER_URL and prefs.concurrency == 4
+    assert prefs.server_url == config.DEFAULT_SERVER_URL and prefs.concurrency == 32
 
     dialog = SettingsDialog(prefs)
     qtbot.addWidget(dialog)

@@ -1,0 +1,49 @@
+"""One download pass with the settings of the moment: what the window's worker runs.
+
+`PassFactory` is the download side's `EngineFactory`: the window keeps one, the
+session's account decides the client factory (None when signed out), the Storage
+settings decide the folder and the budget, and each pass builds its own API client and
+manager on the worker's thread and closes them when it ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.files.events import DownloadCancel, DownloadEvent, DownloadSummary
+from app.files.library import Library
+from app.files.manager import DownloadManager, DownloadOptions
+from app.store.store import Store
+
+
+@dataclass(slots=True)
+class PassFactory:
+    store: Store
+    library_root: Path
+    quota: int
+    client_factory: Callable[[], Any] | None = None  # -> FieldAgentClient
+    concurrency: int = 4
+
+    @property
+    def library(self) -> Library:
+        return Library(self.store, self.library_root)
+
+    def run(
+        self,
+        *,
+        survey_id: str | None,
+        cancel: DownloadCancel,
+        on_event: Callable[[DownloadEvent], None],
+    ) -> DownloadSummary:
+        if self.client_factory is None:
+            raise RuntimeError("downloads started without an account")
+        options = DownloadOptions(quota=self.quota, concurrency=self.concurrency)
+        with self.client_factory() as client:
+            manager = DownloadManager(library=self.library, client=client, options=options)
+            try:
+                return manager.run(survey_id=survey_id, cancel=cancel, on_event=on_event)
+            finally:
+                manager.close()

@@ -1,0 +1,1 @@
+"""The window's side of imagery offline: the downloads worker, status and menus."""
