@@ -24,6 +24,7 @@ CORE_MODULES = [
     "app.files.manager",
     "app.files.library",
     "app.files.runner",
+    "app.files.demo",
     "app.store.files",
 ]
 

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import config
 from app.account.session import OAuthSettings
+from app.domain_files import Pin
+from app.files.demo import recent_survey_pins
 from app.launch import early, logs
 from app.launch.crash import CrashHandler
 from app.launch.first_window import watch_first_window
@@ -94,11 +96,13 @@ def build_window(
     client_factory: ClientFactory | None = None,
     tasks: TaskManager | None = None,
     account: str | None = None,
+    demo: bool = False,
 ) -> MainWindow:
     """The main window over `store`.
 
     The app hands in the session's `controller` (and signs in through the session);
     scripts without a session give a `client_factory` instead (None: signed out).
+    `demo` keeps some imagery offline after the first sync (`keep_demo_imagery_offline`).
     """
     if controller is None:
         controller = SyncController(EngineFactory(store, client_factory))
@@ -113,7 +117,41 @@ def build_window(
     window.controller.finished.connect(
         lambda _summary: QTimer.singleShot(0, calm_garbage_collector)
     )
+    if demo:
+        window.setWindowTitle("FieldDesk — demo")
+        keep_demo_imagery_offline(window)
     return window
+
+
+def keep_demo_imagery_offline(window: MainWindow) -> None:
+    """The demo keeps its first organization's two newest surveys offline.
+
+    A new user then sees a real mosaic on the map within a minute, without knowing
+    about "Keep offline" yet. It happens after the first sync that brings the
+    catalogue, and only while nothing is kept offline (a choice the user made since
+    is left alone). Demo only: a real account's imagery is never fetched unasked.
+    """
+
+    done = False
+
+    def after_sync(_summary: object) -> None:
+        if not done:
+            window.tasks.run_in_background(lambda: recent_survey_pins(window.store), keep)
+
+    def keep(pins: list[Pin]) -> None:
+        nonlocal done
+        if done or not pins:
+            return  # already settled, or nothing synced yet: try after the next sync
+        done = True
+        window.controller.finished.disconnect(after_sync)
+        if window.store.pins():
+            return  # the user chose what to keep offline
+        for pin in pins:
+            window.store.add_pin(pin)
+        window.downloads.files_changed.emit(None)  # the table's offline column
+        window.downloads.start()
+
+    window.controller.finished.connect(after_sync)
 
 
 def open_store(path: Path) -> Store | None:
@@ -210,10 +248,9 @@ def run(
                     settings,
                     controller=session.sync_controller(store),
                     tasks=session.tasks,
+                    demo=demo,
                 )
                 shown.append(window)
-                if demo:
-                    window.setWindowTitle("FieldDesk — demo")
                 show_read_only(window, store)
                 session.attach(window)
                 QuitGuard(window, window.controller)  # closing during a sync finishes it first

@@ -9,10 +9,12 @@
 Each pane owns its widgets and state; the window only builds them, places them, and
 connects their signals (the catalogue's scope drives the mosaics and the map, the
 table's selection draws its mosaic on the map, a click on a field in the map selects it
-in the tree; the presenter's coalesced ChangeSets update them). It opens from the local
-store alone (no network), so it is usable offline from the first frame. The
-`SyncController` is handed in (the session builds it with the engine's settings); what
-the window remembers lives in the `QSettings` it is given.
+in the tree, the map's "Download" pins and fetches through the downloads presenter,
+whose library the map reads its files from; the presenter's coalesced ChangeSets
+update them). It opens from the local store alone (no network), so it is usable
+offline from the first frame. The `SyncController` is handed in (the session builds it
+with the engine's settings); what the window remembers lives in the `QSettings` it is
+given.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from app.domain import ChangeSet, ScopeKind
+from app.domain_files import Pin, PinKind
+from app.files.events import OverallProgress
 from app.store import Store
 from app.sync.worker import SyncController
 from app.ui.catalogue.model import ID_ROLE, KIND_ROLE
@@ -35,7 +39,7 @@ from app.ui.common.tasks import STORE, TaskManager
 from app.ui.dialogs.problems import ProblemsDialog
 from app.ui.downloads.presenter import DownloadsPresenter
 from app.ui.map.pane import MapPane
-from app.ui.map.source import LocalFiles, StoreMapSource
+from app.ui.map.source import CurrentLibrary, StoreMapSource
 from app.ui.mosaics.pane import MosaicsPane
 from app.ui.sync.presenter import SyncPresenter
 
@@ -53,7 +57,6 @@ class MainWindow(QMainWindow):
         controller: SyncController,
         tasks: TaskManager | None = None,
         signed_in: bool = False,
-        map_files: LocalFiles | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -70,18 +73,21 @@ class MainWindow(QMainWindow):
         self.catalogue = CataloguePane(store, self.tasks)
         self.mosaics = MosaicsPane(store, self.tasks)
         self.mosaics.set_survey_lookup(self.catalogue.model.survey_in_scope)
-        self.map = MapPane(StoreMapSource(store, map_files), self.tasks, settings)
-        self.sync = SyncPresenter(
-            controller, store, self.catalogue, status_bar=self.statusBar(), parent=self
-        )
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.sync.toolbar)
         # Imagery offline: pins, the downloads worker and its status (app/ui/downloads).
+        # Built before the map, which reads its files from the library of the moment.
         self.downloads = DownloadsPresenter(
             store,
             client_factory=lambda: getattr(controller.runner_factory, "client_factory", None),
             tasks=self.tasks,
             parent=self,
         )
+        self._download_again = False  # the map asked for a file while a pass was running
+        library = CurrentLibrary(lambda: self.downloads.library)
+        self.map = MapPane(StoreMapSource(store, library), self.tasks, settings)
+        self.sync = SyncPresenter(
+            controller, store, self.catalogue, status_bar=self.statusBar(), parent=self
+        )
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.sync.toolbar)
         self._place_panes()
         self._connect()
         self._connect_downloads()
@@ -156,6 +162,35 @@ class MainWindow(QMainWindow):
         self.mosaics.model.offline = downloads.states.cell
         downloads.states.changed.connect(self.mosaics.model.offline_changed)
         downloads.states.reload()
+        # The map's prompt: "Download" keeps that mosaic, "Keep offline" its field; the
+        # map redraws when its file arrives and shows the pass's progress meanwhile.
+        downloads.files_changed.connect(self.map.files_changed)
+        downloads.controller.progress.connect(self._show_download_progress)
+        downloads.controller.finished.connect(self._after_download_pass)
+        self.map.set_downloader(self._download_from_map)
+
+    def _download_from_map(self, mosaic_id: str, keep_field: bool) -> None:
+        pin = Pin(PinKind.MOSAIC, mosaic_id)
+        if keep_field:
+            detail = self.store.mosaic(mosaic_id)
+            if detail is not None:
+                pin = Pin(PinKind.FIELD, detail.field_sentera_id)
+        self.store.add_pin(pin)
+        if self.downloads.start():
+            return
+        if self.downloads.controller.is_running:
+            self._download_again = True  # this pass was planned without the new pin
+        else:
+            self.map.files_changed(frozenset({mosaic_id}))  # back to the prompt
+            self.statusBar().showMessage("Sign in to download imagery.", 8000)
+
+    def _show_download_progress(self, progress: OverallProgress) -> None:
+        self.map.set_download_progress(progress.files_done, progress.files_total)
+
+    def _after_download_pass(self, _summary: object) -> None:
+        if self._download_again:
+            self._download_again = False
+            self.downloads.start()
 
     def _on_snapshot(self, snapshot: CatalogueSnapshot) -> None:
         self.mosaics.set_catalogue_empty(snapshot.total_mosaics == 0)

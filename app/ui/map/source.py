@@ -63,19 +63,15 @@ class StoreMapSource:
         self.files = files
 
     def field_outlines(self, organization_id: str) -> list[FieldOutline]:
-        reader = getattr(self.store, "fields_with_boundaries", None)
-        if reader is None:  # a store without outlines (before they are synced)
-            return []
         found = (
             _outline(b.field_id, b.organization_id, b.name, b.geojson)
-            for b in reader(organization_id)
+            for b in self.store.fields_with_boundaries(organization_id)
         )
         return [outline for outline in found if outline is not None]
 
     def field_outline(self, field_id: str) -> FieldOutline | None:
-        reader = getattr(self.store, "field_boundary", None)
-        boundary = reader(field_id) if reader is not None else None
-        if boundary is None:
+        boundary = self.store.field_boundary(field_id)
+        if boundary is None:  # not synced yet, or the field has no outline
             return None
         return _outline(
             boundary.field_id, boundary.organization_id, boundary.name, boundary.geojson

@@ -1,5 +1,6 @@
 """The map in the main window: it follows the tree and the table, and a click on a field
-selects it in the tree. A real store synced from the simulator, which is then stopped."""
+selects it in the tree. A real store synced from the simulator, which is then stopped:
+the outlines come from the store."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import QPoint, Qt
 
 from app.domain import ScopeKind
-from app.imagery.geo import FieldOutline
 from app.simulator import Simulator
 from app.store import Store
 from app.ui.map.source import StoreMapSource
@@ -17,21 +17,14 @@ from tests.ui.conftest import quick_runner, run_sync
 from tests.ui.map.conftest import OfflineImagery
 
 
-class OutlinedStoreSource(StoreMapSource):
-    """The store's answers, with outlines and files from the fetched imagery (the same
-    seed, so the same ids). Only until the store keeps outlines itself."""
+class FetchedFiles:
+    """The library's one answer, from the files fetched for these tests (the same
+    seed, so the same ids); outlines and mosaics come from the store itself."""
 
-    def __init__(self, store: Store, offline: OfflineImagery) -> None:
-        super().__init__(store, None)
+    def __init__(self, offline: OfflineImagery) -> None:
         self.offline = offline
 
-    def field_outlines(self, organization_id: str) -> list[FieldOutline]:
-        return self.offline.source.field_outlines(organization_id)
-
-    def field_outline(self, field_id: str) -> FieldOutline | None:
-        return self.offline.source.field_outline(field_id)
-
-    def local_mosaic_path(self, mosaic_id: str) -> Path | None:
+    def local_path(self, mosaic_id: str) -> Path | None:
         return self.offline.source.local_mosaic_path(mosaic_id)
 
 
@@ -52,7 +45,7 @@ def test_the_map_follows_the_tree_and_a_click_selects_a_field(
     first.close()
     simulator.stop()
     window = make_window(runner_factory=quick_runner(store, simulator))
-    window.map.source = OutlinedStoreSource(store, offline)
+    window.map.source = StoreMapSource(store, FetchedFiles(offline))
     window.resize(1400, 900)
     window.show()
     qtbot.waitExposed(window)
@@ -61,6 +54,8 @@ def test_the_map_follows_the_tree_and_a_click_selects_a_field(
     with qtbot.waitSignal(window.map.scene_applied, timeout=10_000):
         _select(window, ScopeKind.ORGANIZATION, offline.organization_id)
     expected = {o.field_id for o in offline.source.field_outlines(offline.organization_id)}
+    stored = {b.field_id for b in store.fields_with_boundaries(offline.organization_id)}
+    assert stored == expected
     assert {o.field_id for o in window.map.canvas.outlines} == expected
 
     # A click on a field's outline (or its marker) selects the field in the tree.
