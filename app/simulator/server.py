@@ -32,6 +32,23 @@ from app.simulator.requestlog import RequestLog
 from app.simulator.services import Services
 
 log = logging.getLogger(__name__)
+
+
+class _PeerGoneFilter(logging.Filter):
+    """Drop asyncio's note that it kept writing to a connection the peer had closed.
+
+    A client that hangs up in the middle of a file download (a cancelled download, the
+    app quitting) leaves a few writes of the streamed body queued; asyncio reports each
+    one once the count passes its threshold. For a test and demo server that is expected
+    and says nothing about either side, but in an embedded simulator the lines reach the
+    app's stderr, where they look like a fault.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "socket.send() raised exception."
+
+
+_PEER_GONE = _PeerGoneFilter()
 _START_TIMEOUT = 15.0
 
 
@@ -135,6 +152,7 @@ class Simulator:
 
     def start(self) -> Simulator:
         """Start serving (on the same port as before after a stop); returns self."""
+        logging.getLogger("asyncio").addFilter(_PEER_GONE)  # idempotent: one filter object
         if self.running:
             return self
         self.dataset.prebuild()  # only `large` has such surveys; a no-op once done
