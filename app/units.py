@@ -5,16 +5,17 @@ next), so a list mixed "53.11 ha" and "131.7 ac". Everything shown is converted 
 system, chosen in the settings (metric or US customary; by default the locale's), and
 sorting uses the true area in square metres.
 
-The setting is declared here, once, so it can join the other declarations in one
-module of settings: section "display", key "unit_system", a `UnitChoice`, default
-"auto" (the locale's measurement system).
+The setting is declared with the others in `app.settings` (`UNIT_SYSTEM`: section
+"display", key "unit_system", default "auto", the locale's measurement system).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-UNIT_SYSTEM_KEY = "display/unit_system"
+from app import settings
+
+UNIT_SYSTEM_KEY = settings.UNIT_SYSTEM.path
 
 
 class UnitChoice(StrEnum):
@@ -23,7 +24,7 @@ class UnitChoice(StrEnum):
     US = "us"
 
 
-UNIT_SYSTEM_DEFAULT = UnitChoice.AUTO
+UNIT_SYSTEM_DEFAULT = UnitChoice(settings.UNIT_SYSTEM.default)
 
 # Square metres per unit, by every spelling FieldAgent is known to use.
 SQUARE_METRES = {

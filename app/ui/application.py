@@ -213,7 +213,9 @@ def run(
                 )
                 shown.append(window)
                 if demo:
-                    window.setWindowTitle("FieldDesk — demo")
+                    # The display name ends every title (see MainWindow.set_title_note).
+                    QApplication.setApplicationDisplayName("FieldDesk — demo")
+                    window.set_title_note(None)
                 show_read_only(window, store)
                 session.attach(window)
                 QuitGuard(window, window.controller)  # closing during a sync finishes it first

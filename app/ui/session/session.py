@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from keyring.backend import KeyringBackend
@@ -364,9 +365,14 @@ class AppSession(QObject):
         if self.settings_dialog is not None:
             self.settings_dialog.raise_()
             return self.settings_dialog
-        storage = self.window.downloads.storage_page() if self.window is not None else None
+        window = self.window
+        storage = window.downloads.storage_page() if window is not None else None
         dialog = SettingsDialog(
-            replace(self.preferences, server_url=self.server_url), self.window, storage=storage
+            replace(self.preferences, server_url=self.server_url),
+            window,
+            storage=storage,
+            data_dir=Path(window.store.path).parent if window is not None else None,
+            oauth_configured=bool(self._oauth.client_id),
         )
 
         def finished(result: int) -> None:
@@ -391,7 +397,10 @@ class AppSession(QObject):
         stored = new if server_changed else replace(new, server_url=self._stored_server)
         save_preferences(self._settings, stored)
         self._stored_server = stored.server_url
+        units_changed = new.unit_system != self.preferences.unit_system
         self.preferences = new
+        if units_changed and self.window is not None:
+            self.window.set_unit_system(new.unit_system)
         if self.engine is not None:
             self.engine.concurrency = new.concurrency
         if self.autosync is not None:
