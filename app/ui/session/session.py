@@ -106,6 +106,7 @@ class AppSession(QObject):
             parent=self,
         )
         self.monitor.status_changed.connect(self._on_status)
+        self.monitor.heard.connect(self._on_heard)
         self.engine: EngineFactory | None = None  # the attached window's
         self.window: MainWindow | None = None
         self.autosync: AutoSync | None = None
@@ -200,6 +201,7 @@ class AppSession(QObject):
         self._show_account()
         status = self.monitor.status
         sync.set_connection_state(status.state, status.since, status.reason)
+        sync.toolbar.show_last_heard(self.monitor.last_heard)
         self.autosync.apply_settings(self.preferences.auto)  # arms the timer if online
 
     def detach(self) -> None:
@@ -247,7 +249,14 @@ class AppSession(QObject):
             self.window.sync.set_connection_state(status.state, status.since, status.reason)
 
     @Slot(object)
+    def _on_heard(self, when: object) -> None:
+        if self.window is not None:
+            self.window.sync.toolbar.show_last_heard(when)  # type: ignore[arg-type]
+
+    @Slot(object)
     def _on_run_finished(self, summary: RunSummary) -> None:
+        if summary.outcome in (Outcome.COMPLETE, Outcome.PARTIAL) and summary.requests:
+            self.monitor.note_heard()  # a sync that got answers is news of the server
         if summary.outcome is Outcome.SIGNED_OUT:
             self.manager.persist_worker_state()  # forget tokens the server refused
             self._resume = summary.scope
