@@ -280,12 +280,16 @@ class MainWindow(QMainWindow):
             self.side.setSizes([260, max(300, self.height() - 260)])
         if self._default_columns:
             self._default_columns = False
-            self.mosaics.table.apply_default_widths()
-            if self.mosaics.table.hide_columns_to_fit():
-                self.menus.bind_columns(self.mosaics.table.horizontalHeader())
+            # Once the table is on screen with its real width (it may start behind
+            # the "no mosaics yet" page).
+            self.mosaics.table.fit_when_shown(self._columns_fitted)
         if self._first_show:
             self._first_show = False
             self.fit_to_screen()  # now that the frame's size is known
+
+    def _columns_fitted(self, hidden: list[int]) -> None:
+        if hidden:
+            self.menus.bind_columns(self.mosaics.table.horizontalHeader())
 
     def fit_to_screen(self) -> None:
         """Keep the whole window, status bar included, inside the screen's available

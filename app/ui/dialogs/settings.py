@@ -80,7 +80,11 @@ class SettingsDialog(QDialog):
         self.problem.hide()
 
         style = self.style()
-        self.add_page("Sync", self._sync_page(preferences), icon=QIcon.fromTheme("view-refresh"))
+        self.add_page(
+            "Sync",
+            self._sync_page(preferences),
+            icon=style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload),
+        )
         self.add_page(
             "Account",
             self._account_page(preferences, oauth_configured),

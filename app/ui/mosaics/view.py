@@ -7,6 +7,8 @@ removed above it (or keeps the top in view, so arriving mosaics show up), and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
@@ -89,6 +91,7 @@ class MosaicTableView(QTableView):
             if column.boolean:
                 self.setItemDelegateForColumn(number, delegate)
         self._anchor: tuple[str | None, int, bool] = (None, 0, True)
+        self._first_fit: Callable[[list[int]], None] | None = None
 
     def apply_default_widths(self) -> None:
         """Each column as wide as its title or its widest typical value, whichever is
@@ -140,11 +143,26 @@ class MosaicTableView(QTableView):
     def fill_name_column(self) -> None:
         """Give the name column the width the others leave, but never less than a
         readable minimum (below that the table scrolls sideways instead)."""
-        minimum = self.fontMetrics().horizontalAdvance("x" * 24)
+        minimum = self.fontMetrics().horizontalAdvance("x" * 16)
         self.setColumnWidth(NAME_COLUMN, max(minimum, self._name_room()))
+
+    def fit_when_shown(self, then: Callable[[list[int]], None]) -> None:
+        """Size the columns (and hide what a narrow first window cannot show) the first
+        time the table is on screen with its real width; `then(hidden columns)`."""
+        self._first_fit = then
+        if self.isVisible():
+            self._run_first_fit()
+
+    def _run_first_fit(self) -> None:
+        then, self._first_fit = self._first_fit, None
+        if then is not None:
+            self.apply_default_widths()
+            then(self.hide_columns_to_fit())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        if self._first_fit is not None and self.isVisible() and self.viewport().width() > 100:
+            self._run_first_fit()
         self.fill_name_column()
 
     # -- keeping the view steady through live edits ------------------------------------
