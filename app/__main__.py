@@ -61,7 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # tools do; point stdout at nothing so the interpreter's final flush is silent.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return cli.EXIT_PIPE_CLOSED
+        from app.cli_common import EXIT_PIPE_CLOSED
+
+        return EXIT_PIPE_CLOSED
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -15,6 +15,16 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from app import cli_files, config, settings
+from app.cli_common import (
+    EXIT_CANCELLED,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_SIGNED_OUT,
+)
+from app.cli_common import fail as _fail
+from app.cli_common import open_store as _open_store
 from app.domain import ChangeSet, Level, Outcome, Scope, ScopeKind
 from app.sync.events import CancelToken, Progress, RunSummary
 from app.terminal import terminal_safe
@@ -22,20 +32,8 @@ from app.terminal import terminal_safe
 if TYPE_CHECKING:  # imported where used: `fielddesk --help` stays quick
     from app.account.session import OAuthSettings
     from app.api.auth import TokenProvider
-    from app.store import Store
 
 log = logging.getLogger(__name__)
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_PARTIAL = 3
-EXIT_SIGNED_OUT = 4
-EXIT_INTERRUPTED = 5
-EXIT_DAMAGED = 6
-EXIT_NOT_FOUND = 7
-EXIT_CANCELLED = 130
-EXIT_PIPE_CLOSED = 141  # as a shell reports a tool stopped by SIGPIPE (`| head`)
 
 ENVIRONMENT_HELP = """\
 environment:
@@ -166,30 +164,6 @@ def run_command(args: argparse.Namespace) -> int:
         _fail("interrupted")
         return EXIT_CANCELLED
     raise AssertionError(f"unknown command {args.command}")
-
-
-def _fail(reason: str) -> None:
-    print(f"fielddesk: {terminal_safe(reason)}", file=sys.stderr)
-
-
-def _open_store(data_dir: str | None, *, read_only: bool = False) -> tuple[Store | None, int]:
-    """(the store, 0), or (None, exit status) after saying why on stderr."""
-    from app.store import DB_FILENAME, Store
-    from app.store.errors import StoreError
-
-    path = config.resolve_data_dir(data_dir) / DB_FILENAME
-    try:
-        # A sync reads every page first: before any request, and before any write.
-        return Store.open(path, read_only=read_only, check_pages=not read_only), EXIT_OK
-    except StoreError as error:
-        _fail(str(error))
-        return None, _store_exit(error)
-
-
-def _store_exit(error: BaseException) -> int:
-    from app.store.errors import CorruptDatabaseError
-
-    return EXIT_DAMAGED if isinstance(error, CorruptDatabaseError) else EXIT_FAILED
 
 
 # -- sync ---------------------------------------------------------------------------

@@ -46,7 +46,10 @@ def add_parser(sub: Any, common: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from app.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, _fail, _open_store, _store_exit
+    from app.cli_common import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
+    from app.cli_common import fail as _fail
+    from app.cli_common import open_store as _open_store
+    from app.cli_common import store_exit as _store_exit
     from app.store import DB_FILENAME
     from app.store.errors import StoreError
 

@@ -427,7 +427,7 @@ def capture_desktop(
     from app.ui.session.preferences import load_preferences
     from PySide6.QtCore import QPoint
 
-    from app.ui.catalogue.snapshot import NodeKind
+    from app.domain import ScopeKind
     from app.ui.dialogs.settings import SettingsDialog
     from app.ui.sync.toolbar import ConnectionState
     from app.ui.window import MainWindow
@@ -456,7 +456,7 @@ def capture_desktop(
     tree = window.catalogue.tree
     field_id = store.survey_rows()[0].field_sentera_id  # type: ignore[attr-defined]
     index = window.catalogue.proxy.mapFromSource(
-        window.catalogue.model.index_for(NodeKind.FIELD, field_id)
+        window.catalogue.model.index_for(ScopeKind.FIELD, field_id)
     )
     tree.scrollTo(index)
     rect = tree.visualRect(index)

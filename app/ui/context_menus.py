@@ -15,16 +15,9 @@ from PySide6.QtCore import QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QWidget
 
-from app.sync.events import ScopeKind, SyncScope
+from app.domain import Scope, ScopeKind
 from app.ui.catalogue.model import ID_ROLE as TREE_ID_ROLE
-from app.ui.catalogue.snapshot import NodeKind
 from app.ui.mosaics.columns import BOOL_ROLE, COLUMNS, ID_ROLE
-
-_SCOPE_KINDS = {
-    NodeKind.ORGANIZATION: ScopeKind.ORGANIZATION,
-    NodeKind.FIELD: ScopeKind.FIELD,
-    NodeKind.SURVEY: ScopeKind.SURVEY,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +28,14 @@ class ContextTarget:
     sentera_ids: tuple[str, ...]
     name: str
     text: str  # "Copy as text"
-    sync_scope: SyncScope | None
+    sync_scope: Scope | None
 
 
 class ContextMenus(QObject):
     """Builds and shows the two context menus; the window answers the requests."""
 
     context_actions = Signal(object, object)  # QMenu, ContextTarget: append entries here
-    sync_requested = Signal(object)  # SyncScope
+    sync_requested = Signal(object)  # Scope
     export_requested = Signal(object)  # ContextTarget
     open_web_requested = Signal(object)  # ContextTarget
     copied = Signal(str)  # what was copied, for the status bar
@@ -111,14 +104,13 @@ def tree_target(index: QModelIndex, tooltip: str) -> ContextTarget | None:
         return None
     from app.ui.catalogue.model import KIND_ROLE
 
-    kind = NodeKind(index.data(KIND_ROLE))
+    kind = ScopeKind(index.data(KIND_ROLE))
     sentera_id = index.data(TREE_ID_ROLE)
     name = str(index.siblingAtColumn(0).data() or "")
-    scope_kind = _SCOPE_KINDS.get(kind)
-    if kind is NodeKind.ALL:
-        scope: SyncScope | None = SyncScope.everything()
-    elif scope_kind is not None and sentera_id:
-        scope = SyncScope(scope_kind, sentera_id)
+    if kind is ScopeKind.ALL:
+        scope: Scope | None = Scope.everything()
+    elif sentera_id:
+        scope = Scope(kind, sentera_id)
     else:
         scope = None
     ids = (sentera_id,) if sentera_id else ()
@@ -162,7 +154,7 @@ def mosaic_target(
         ids = tuple(str(model.index(r, 0).data(ID_ROLE)) for r in rows)
         name = str(model.index(rows[0], 0).data() or "")
         survey = survey_of(ids[0]) if len(ids) == 1 else None
-        scope = SyncScope(ScopeKind.SURVEY, survey) if survey else None
+        scope = Scope(ScopeKind.SURVEY, survey) if survey else None
         return ContextTarget("mosaic", ids, name, mosaic_rows_text(view, rows), scope)
 
     return target_at

@@ -10,22 +10,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox
 
 from app import config, settings
+from app.domain import Scope, ScopeKind
 from app.store import MosaicQuery
-from app.store.queries import Scope, ScopeKind
 from app.ui.common.formatting import format_count, metric_units
 from app.ui.context_menus import ContextTarget, mosaic_rows_text
 from app.ui.dialogs.about import AboutDialog, ShortcutsDialog, diagnostics_text
 from app.ui.dialogs.export import ExportChoice, ExportDialog, export_mosaics
-
-if TYPE_CHECKING:
-    from app.ui.window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +34,10 @@ _STORE_KINDS = {
 
 
 class WindowCommands(QObject):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Any) -> None:
+        # The MainWindow (typed loosely: importing it here would be a cycle).
         super().__init__(window)
-        self._window = window
+        self._window: Any = window
         self.export_dialog: ExportDialog | None = None
         self.about_dialog: AboutDialog | None = None
         self.server_url: Callable[[], str] = lambda: ""
@@ -187,7 +185,7 @@ class WindowCommands(QObject):
         )
 
 
-def _screen_text(window: MainWindow) -> str:
+def _screen_text(window: Any) -> str:
     screen = window.screen()
     if screen is None:
         return "unknown"

@@ -12,14 +12,14 @@ from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu
 
+from app.domain import ScopeKind
 from app.store import Store
-from app.ui.catalogue.snapshot import NodeKind
 from app.ui.common.connection_state import Connection
+from app.ui.common.preferences import load_preferences
 from app.ui.context_menus import ContextTarget, tree_target
 from app.ui.dialogs.export import CSV, GEOJSON, ExportChoice
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.mosaics.columns import COLUMN_INDEX
-from app.ui.common.preferences import load_preferences
 from tests.ui.conftest import settle
 
 
@@ -150,7 +150,7 @@ def test_about_and_diagnostics(qtbot: Any, make_window: Any, filled: Store) -> N
 def _org_index(window: Any) -> Any:
     org = window.store.organizations()[0]
     return window.catalogue.proxy.mapFromSource(
-        window.catalogue.model.index_for(NodeKind.ORGANIZATION, org.sentera_id)
+        window.catalogue.model.index_for(ScopeKind.ORGANIZATION, org.sentera_id)
     )
 
 

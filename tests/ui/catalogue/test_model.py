@@ -78,10 +78,10 @@ def test_fields_with_one_name_are_told_apart(qtbot: Any, filled: Store) -> None:
     tree = CatalogueTreeModel()
     tree.apply_snapshot(load_catalogue(filled))
     names = {
-        sentera_id: tree.index_for(NodeKind.FIELD, sentera_id).data()
+        sentera_id: tree.index_for(ScopeKind.FIELD, sentera_id).data()
         for sentera_id in ("twin_a", "twin_b", "twin_c", "twin_d")
     }
     assert names["twin_a"] == "Bottom Quarter (North)"
     assert names["twin_b"] == "Bottom Quarter (South)"
     assert names["twin_c"] != names["twin_d"] and names["twin_c"].startswith("Creek (")
-    assert tree.index_for(NodeKind.FIELD, base.sentera_id).data() == base.name  # unique: as is
+    assert tree.index_for(ScopeKind.FIELD, base.sentera_id).data() == base.name  # unique: as is
