@@ -142,13 +142,13 @@ def run_command(args: argparse.Namespace) -> int:
         if args.command == "ls":
             from app import cli_ls
 
-            return cli_ls.run(args)
+            return cli_ls.run(args, file_rows=cli_files.file_rows)
         if args.command == "repair":
             from app import cli_repair
 
             return cli_repair.run(args)
         if args.command in cli_files.COMMANDS:
-            return cli_files.run(args, _open_store, lambda server: _token_provider(server)[0])
+            return cli_files.run(args, _open_store, lambda url: _token_provider(url)[0])
         if args.command in ("login", "logout"):
             from app.account import cli_flows
 

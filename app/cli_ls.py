@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from app import config
@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 
 LS_CHOICES = ("organizations", "fields", "surveys", "mosaics", "files")
 
+# `ls files` rows come from the imagery commands (`cli_files.file_rows`); the caller hands
+# them in, so listing stays independent of the files layer.
+FileRows = Callable[[Any, argparse.Namespace], Iterable[dict[str, Any]]]
+
 
 def add_parser(sub: Any, common: Any) -> None:
     ls = sub.add_parser(
@@ -33,19 +37,19 @@ def add_parser(sub: Any, common: Any) -> None:
         "what",
         nargs="?",
         choices=LS_CHOICES,
-        help="organizations, fields, surveys, mosaics or files",
+        help="organizations, fields, surveys, mosaics or files (imagery on this computer)",
     )
-    ls.add_argument("--library", metavar="DIR", help="the imagery library folder (files)")
     ls.add_argument("--organization", metavar="ID", help="only within this organization")
     ls.add_argument("--field", metavar="ID", help="only within this field")
     ls.add_argument("--survey", metavar="ID", help="only within this survey")
+    ls.add_argument("--library", metavar="DIR", help="the imagery library folder (files)")
     form = ls.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="print JSON using the API's field names")
     form.add_argument("--csv", action="store_true", help="print CSV (one column per JSON leaf)")
     common(ls)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, *, file_rows: FileRows | None = None) -> int:
     from app.cli_common import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
     from app.cli_common import fail as _fail
     from app.cli_common import open_store as _open_store
@@ -75,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
             if missing is not None:
                 fail(missing)
                 return EXIT_NOT_FOUND
-            rows = list(_rows(store, args))
+            rows = list(_rows(store, args, file_rows))
         except StoreError as error:  # e.g. a damaged page met while reading
             fail(str(error))
             return _store_exit(error)
@@ -114,7 +118,9 @@ def _missing_id(store: Store, args: argparse.Namespace) -> str | None:
     return None
 
 
-def _rows(store: Store, args: argparse.Namespace) -> Iterable[dict[str, Any]]:
+def _rows(
+    store: Store, args: argparse.Namespace, file_rows: FileRows | None
+) -> Iterable[dict[str, Any]]:
     """Stored records in the API's own JSON shape, as `app.api.records` declares it."""
     import msgspec
 
@@ -124,12 +130,10 @@ def _rows(store: Store, args: argparse.Namespace) -> Iterable[dict[str, Any]]:
     if args.what == "organizations":
         items = map(records.OrganizationRecord.from_domain, store.organizations())
     elif args.what == "files":
-        from app import cli_files
-
-        yield from cli_files.file_rows(store, args)
+        if file_rows is not None:
+            yield from file_rows(store, args)
         return
     elif args.what == "fields":
-        # boundary and bbox come with the record, in the API's shape
         items = map(records.FieldRecord.from_domain, store.fields(args.organization))
     elif args.what == "surveys":
         surveys = store.surveys(args.field)

@@ -7,9 +7,9 @@ It runs the embedded simulator with the demo account, opens the window on a fres
 database in a temporary folder (your own data and settings are never touched), syncs,
 and saves PNGs into docs/screenshots/: the first run, a sync in progress, the synced
 catalogue with a mosaic selected, the map (an organization's fields, an NDVI mosaic with
-its legend and the value under the cursor, an RGB mosaic, two dates compared), the window
-on small laptop screens (1024 × 640 and 1366 × 768), the menu bar, a context menu, the
-preferences and export dialogs, a problem
+its legend and the value under the cursor, an RGB mosaic, two dates compared), the
+window on small laptop screens (1024 × 640 and 1366 × 768), the menu bar, a context
+menu, the preferences and export dialogs, a problem
 banner with its details, the offline state, the dark theme, and the same window at 2x
 scale for HiDPI screens.
 """
@@ -424,10 +424,10 @@ def capture_desktop(
     window: object, store: object, client: object, folder: Path, survey_id: str, out: Path
 ) -> None:
     """Small screens (first start at that size), the menus, the dialogs."""
-    from app.ui.session.preferences import load_preferences
     from PySide6.QtCore import QPoint
 
     from app.domain import ScopeKind
+    from app.ui.common.preferences import load_preferences
     from app.ui.dialogs.settings import SettingsDialog
     from app.ui.sync.toolbar import ConnectionState
     from app.ui.window import MainWindow
@@ -469,7 +469,11 @@ def capture_desktop(
 
     # Preferences, and Export….
     prefs = SettingsDialog(
-        load_preferences(window.settings), window, data_dir=folder, oauth_configured=False
+        load_preferences(window.settings),
+        window,
+        data_dir=folder,
+        oauth_configured=False,
+        storage=window.downloads.storage_page(),
     )
     prefs.show()
     prefs.move(window.x() + 300, window.y() + 160)

@@ -25,6 +25,10 @@ CORE_MODULES = [
     "app.files.library",
     "app.files.runner",
     "app.store.files",
+    "app.cli_common",
+    "app.cli_ls",
+    "app.export",
+    "app.units",
 ]
 
 

@@ -21,7 +21,7 @@ import logging
 
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from app.domain import ChangeSet, ScopeKind
 from app.store import Store
@@ -169,28 +169,17 @@ class MainWindow(QMainWindow):
     def _connect_downloads(self) -> None:
         downloads = self.downloads
         self.statusBar().addPermanentWidget(downloads.indicator)
-        # "Keep offline" and friends join the window's context menus (one menu per click).
-        self.context_menus.context_actions.connect(self._append_download_actions)
+        # One context menu per view: the downloads' entries go into the window's menus.
+        self.context_menus.context_actions.connect(
+            lambda menu, target: downloads.add_context_actions(
+                menu, target.kind, target.sentera_ids
+            )
+        )
         downloads.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.controller.finished.connect(downloads.after_sync)
         self.mosaics.model.offline = downloads.states.cell
         downloads.states.changed.connect(self.mosaics.model.offline_changed)
         downloads.states.reload()
-
-    def _append_download_actions(self, menu: QMenu, target: ContextTarget) -> None:
-        from app.domain_files import PinKind
-        from app.ui.downloads.presenter import _TREE_KINDS
-
-        if target.kind == "mosaic":
-            extra = self.downloads.table_menu(list(target.sentera_ids), menu)
-        else:
-            kind = _TREE_KINDS.get(target.kind)
-            if kind is None:
-                return
-            target_id = "" if kind is PinKind.ALL else target.sentera_ids[0]
-            extra = self.downloads.tree_menu(kind, target_id, menu)
-        menu.addSeparator()
-        menu.addActions(extra.actions())
 
     def _connect_menus(self) -> None:
         menus, commands, context = self.menus, self.commands, self.context_menus
@@ -275,8 +264,13 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if self._default_splitter:  # first run: the extra width goes to the table
             self._default_splitter = False
-            tree, side = 300, max(420, int(self.width() * 0.42))
-            self.splitter.setSizes([tree, max(300, self.width() - tree - side), side])
+            width = self.width()
+            # The tree keeps survey names readable; the details re-flow when narrow.
+            tree = min(340, max(270, width * 27 // 100))
+            # The right-hand column holds the details and the map: on a small screen the
+            # table keeps what it needs; each pixel beyond goes 3:2 to the map side.
+            side = min(600, max(210, 210 + (width - 1024) * 3 // 5))
+            self.splitter.setSizes([tree, max(300, width - tree - side), side])
             self.side.setSizes([260, max(300, self.height() - 260)])
         if self._default_columns:
             self._default_columns = False

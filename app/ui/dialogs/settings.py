@@ -1,8 +1,9 @@
 """Preferences: grouped pages (Sync, Account, Storage, Display), the platform's buttons.
 
-A page is any widget; `add_page(title, widget)` appends one (e.g. a Storage page from
-the files layer), and the list on the left grows with it. Labels are plain sentences
-and every choice says what it does in its tooltip.
+A page is any widget; `add_page(title, widget)` appends one, and the list on the left
+grows with it: the downloads presenter's imagery page (folder and disk budget) is handed
+in as `storage` and becomes the "Imagery" page. Labels are plain sentences and every
+choice says what it does in its tooltip.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -34,15 +34,9 @@ from PySide6.QtWidgets import (
 from app import settings as options
 from app.api.errors import InvalidServerUrl
 from app.api.transport import check_server_url
+from app.ui.common.plain import plain_label
 from app.ui.common.preferences import Preferences
 from app.units import UnitChoice
-
-
-def _plain(text: str, *, wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(wrap)
-    return label
 
 
 def locale_is_metric(locale: QLocale | None = None) -> bool:
@@ -63,20 +57,18 @@ class SettingsDialog(QDialog):
         storage: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.storage = storage  # the downloads' imagery folder and budget, if any
         self.setWindowTitle("Preferences")
         self.setObjectName("preferences-dialog")
         self._original = preferences
+        self.storage = storage
         self.pages = QListWidget(self)
         self.pages.setObjectName("preferences-pages")
         self.pages.setIconSize(QSize(20, 20))
         self.pages.setMaximumWidth(170)
         self.stack = QStackedWidget(self)
         self.pages.currentRowChanged.connect(self.stack.setCurrentIndex)
-        self.problem = QLabel()
+        self.problem = plain_label(wrap=True)
         self.problem.setObjectName("settings-problem")
-        self.problem.setWordWrap(True)
-        self.problem.setTextFormat(Qt.TextFormat.PlainText)
         self.problem.hide()
 
         style = self.style()
@@ -92,7 +84,7 @@ class SettingsDialog(QDialog):
         )
         self.add_page(
             "Storage",
-            self._storage_page(data_dir, storage),
+            self._storage_page(data_dir),
             icon=style.standardIcon(QStyle.StandardPixmap.SP_DriveHDIcon),
         )
         self.add_page(
@@ -100,6 +92,12 @@ class SettingsDialog(QDialog):
             self._display_page(preferences),
             icon=style.standardIcon(QStyle.StandardPixmap.SP_DesktopIcon),
         )
+        if storage is not None:
+            self.add_page(
+                "Imagery",
+                storage,
+                icon=style.standardIcon(QStyle.StandardPixmap.SP_DirIcon),
+            )
         self.pages.setCurrentRow(0)
 
         self.buttons = QDialogButtonBox(
@@ -150,7 +148,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.on_reconnect)
         form.addRow(self.on_start)
         form.addRow("Sync by itself every:", self.periodic)
-        form.addRow("Most requests at once:", self.concurrency)
+        form.addRow("Most requests in flight:", self.concurrency)
         return page
 
     def _account_page(self, preferences: Preferences, oauth_configured: bool) -> QWidget:
@@ -171,21 +169,17 @@ class SettingsDialog(QDialog):
         page = QWidget()
         form = QFormLayout(page)
         form.addRow("FieldAgent server:", self.server)
-        form.addRow(_plain(browser))
-        form.addRow(_plain("Your sign-in is kept in the system keyring, never in a file."))
+        form.addRow(plain_label(browser, wrap=True))
+        form.addRow(
+            plain_label("Your sign-in is kept in the system keyring, never in a file.", wrap=True)
+        )
         return page
 
-    def _storage_page(self, data_dir: Path | None, storage: QWidget | None) -> QWidget:
+    def _storage_page(self, data_dir: Path | None) -> QWidget:
         page = QWidget()
-        outer = QVBoxLayout(page)
-        outer.setContentsMargins(0, 0, 0, 0)
-        form = QFormLayout()
-        outer.addLayout(form)
-        if storage is not None:
-            outer.addWidget(storage)
-        outer.addStretch(1)
+        form = QFormLayout(page)
         where = str(data_dir) if data_dir is not None else "the platform's user data folder"
-        self.data_location = _plain(where)
+        self.data_location = plain_label(where, wrap=True)
         self.data_location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Data location:", self.data_location)
         if data_dir is not None:
@@ -195,9 +189,10 @@ class SettingsDialog(QDialog):
             )
             form.addRow("", open_folder)
         form.addRow(
-            _plain(
+            plain_label(
                 "To keep the data elsewhere, start FieldDesk with --data-dir FOLDER or set "
-                "FIELDDESK_DATA_DIR."
+                "FIELDDESK_DATA_DIR.",
+                wrap=True,
             )
         )
         return page
@@ -217,9 +212,10 @@ class SettingsDialog(QDialog):
         form = QFormLayout(page)
         form.addRow("Units for areas:", self.units)
         form.addRow(
-            _plain(
+            plain_label(
                 "Dates and times follow your system's region settings and time zone "
-                f"({QLocale().name()})."
+                f"({QLocale().name()}).",
+                wrap=True,
             )
         )
         return page

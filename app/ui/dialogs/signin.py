@@ -60,13 +60,6 @@ NO_CLIENT = (
 )
 
 
-def _plain(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # may quote the server: never rich text
-    label.setWordWrap(True)
-    return label
-
-
 class _AddressBox(QPlainTextEdit):
     """A read-only, selectable address, wrapped anywhere (a URL has no spaces) and
     exactly as tall as its lines, so none of it hides behind a scroll bar."""
@@ -148,7 +141,7 @@ class SignInDialog(QDialog):
             self._ways.addButton(radio, index)
             self.pages.addWidget(page)
             layout.addWidget(radio)
-        self.browser_unavailable = _plain(NO_CLIENT)
+        self.browser_unavailable = plain_label(NO_CLIENT, wrap=True)
         self.browser_unavailable.setObjectName("browserUnavailable")
         self.browser_unavailable.setContentsMargins(22, 0, 0, 4)
         self.browser_unavailable.setVisible(not self._browser_ok)
@@ -158,10 +151,10 @@ class SignInDialog(QDialog):
         self.pages.setCurrentIndex(BROWSER if self._browser_ok else PASSWORD)
         layout.addWidget(self.pages)
 
-        self.status = _plain()
+        self.status = plain_label(wrap=True)
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
-        self.error = _plain()
+        self.error = plain_label(wrap=True)
         self._build_address()
         layout.addWidget(self.address_box)
         self.error.setObjectName("signInError")
@@ -223,7 +216,7 @@ class SignInDialog(QDialog):
     def _password_page(self) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
-        hint = _plain("The email and password you use for FieldAgent.")
+        hint = plain_label("The email and password you use for FieldAgent.", wrap=True)
         form.addRow(hint)
         self.email_edit = QLineEdit()
         self.email_edit.setPlaceholderText("name@example.com")

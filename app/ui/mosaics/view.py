@@ -33,6 +33,7 @@ OPTIONAL_COLUMNS = (
     "image_status",
     "quality",
     "image_count",
+    "offline",  # the imagery layer's column: last, it says what is on this computer
 )
 
 

@@ -379,9 +379,9 @@ class AppSession(QObject):
         dialog = SettingsDialog(
             replace(self.preferences, server_url=self.server_url),
             window,
-            storage=storage,
             data_dir=Path(window.store.path).parent if window is not None else None,
             oauth_configured=bool(self._oauth.client_id),
+            storage=storage,
         )
 
         def finished(result: int) -> None:
