@@ -10,32 +10,56 @@ folder and beside a running sync.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from app import cli_files, config, settings
-from app.domain import ChangeSet, Level, Mosaic, Outcome, Scope, ScopeKind
+from app.cli_common import (
+    EXIT_CANCELLED,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_SIGNED_OUT,
+)
+from app.cli_common import fail as _fail
+from app.cli_common import open_store as _open_store
+from app.domain import ChangeSet, Level, Outcome, Scope, ScopeKind
 from app.sync.events import CancelToken, Progress, RunSummary
 from app.terminal import terminal_safe
 
 if TYPE_CHECKING:  # imported where used: `fielddesk --help` stays quick
     from app.account.session import OAuthSettings
     from app.api.auth import TokenProvider
-    from app.store import Store
 
 log = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_PARTIAL = 3
-EXIT_SIGNED_OUT = 4
-EXIT_INTERRUPTED = 5
-EXIT_DAMAGED = 6
-EXIT_CANCELLED = 130
+ENVIRONMENT_HELP = """\
+environment:
+  FIELDDESK_SERVER       FieldAgent address (base URL or its /graphql endpoint)
+  FIELDDESK_TOKEN        an access token to use instead of the stored sign-in (never saved)
+  FIELDDESK_DATA_DIR     where the local database lives
+  FIELDDESK_CONFIG_DIR   where the settings file lives
+  FIELDDESK_OAUTH_CLIENT_ID, FIELDDESK_OAUTH_CLIENT_SECRET
+                         FieldDesk's OAuth registration (browser sign-in)
+"""
+
+EXIT_HELP = """\
+exit status:
+  0    done: everything asked for (for sync: every scope completed)
+  1    failed (the reason is on stderr)
+  2    wrong usage
+  3    sync finished with problems (some parts could not be synced)
+  4    signed out, or the server rejected the token
+  5    interrupted: FieldAgent could not be reached
+  6    the local database is damaged: run `fielddesk repair`
+  7    an id given is not in the local catalogue
+  130  cancelled (Ctrl+C)
+  141  the output was closed early (e.g. piped into head)
+"""
+
+HELP_EPILOG = ENVIRONMENT_HELP + "\n" + EXIT_HELP
 
 OUTCOME_EXIT = {
     Outcome.COMPLETE: EXIT_OK,
@@ -48,9 +72,16 @@ OUTCOME_EXIT = {
 
 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
+    from app import cli_ls
+
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sync = sub.add_parser("sync", help="sync the local catalogue with FieldAgent")
+    sync = sub.add_parser(
+        "sync",
+        help="sync the local catalogue with FieldAgent",
+        epilog=HELP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     which = sync.add_mutually_exclusive_group()
     which.add_argument("--organization", metavar="ID", help="only this organization")
     which.add_argument("--field", metavar="ID", help="only this field")
@@ -67,21 +98,19 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     )
     _common_options(sync)
 
-    ls = sub.add_parser("ls", help="list what is stored locally (works offline)")
-    ls.add_argument("what", choices=["organizations", "fields", "surveys", "mosaics", "files"])
-    ls.add_argument("--library", metavar="DIR", help="the imagery library folder (files)")
-    ls.add_argument("--organization", metavar="ID")
-    ls.add_argument("--field", metavar="ID")
-    ls.add_argument("--survey", metavar="ID")
-    ls.add_argument("--json", action="store_true", help="print JSON using the API's field names")
-    _common_options(ls)
+    cli_ls.add_parser(sub, _common_options)
 
-    login = sub.add_parser("login", help="sign in and keep the token in the system keyring")
+    login = sub.add_parser(
+        "login",
+        help="sign in and keep the token in the system keyring",
+        epilog=HELP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     login.add_argument(
         "--method",
         choices=["browser", "token", "password"],
-        default="browser",
-        help="browser (OAuth, default), a pasted token, or legacy email and password",
+        help="email and password (the default without an OAuth client), a pasted token, "
+        "or the browser (needs FIELDDESK_OAUTH_CLIENT_ID; the default when it is set)",
     )
     _common_options(login)
     logout = sub.add_parser("logout", help="revoke and forget the stored sign-in")
@@ -93,62 +122,48 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
 
 
 def _common_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--server", metavar="URL", help="FieldAgent GraphQL URL")
+    parser.add_argument(
+        "--server", metavar="URL", help="FieldAgent address (base URL or its /graphql endpoint)"
+    )
     parser.add_argument("--data-dir", metavar="DIR", help="where the local database lives")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
 
 
 def run_command(args: argparse.Namespace) -> int:
+    # A command says what went wrong in its own words, once; log warnings repeat
+    # those (the window's log file keeps them), so only errors reach the terminal.
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
+        level=logging.DEBUG if args.verbose else logging.ERROR,
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
         if args.command == "sync":
             return _sync(args)
         if args.command == "ls":
-            return _ls(args)
+            from app import cli_ls
+
+            return cli_ls.run(args, file_rows=cli_files.file_rows)
         if args.command == "repair":
             from app import cli_repair
 
             return cli_repair.run(args)
         if args.command in cli_files.COMMANDS:
-            return cli_files.run(args, _open_store, _token_provider)
+            return cli_files.run(args, _open_store, lambda url: _token_provider(url)[0])
         if args.command in ("login", "logout"):
             from app.account import cli_flows
 
             server = config.base_url_of(config.resolve_server_url(args.server))
             if args.command == "login":
-                return cli_flows.login(server, args.method, oauth=_oauth_settings())
+                oauth = _oauth_settings()
+                method: cli_flows.LoginMethod = args.method or (
+                    "browser" if oauth.client_id else "password"
+                )
+                return cli_flows.login(server, method, oauth=oauth)
             return cli_flows.logout(server, oauth=_oauth_settings())
     except KeyboardInterrupt:
         _fail("interrupted")
         return EXIT_CANCELLED
     raise AssertionError(f"unknown command {args.command}")
-
-
-def _fail(reason: str) -> None:
-    print(f"fielddesk: {terminal_safe(reason)}", file=sys.stderr)
-
-
-def _open_store(data_dir: str | None, *, read_only: bool = False) -> tuple[Store | None, int]:
-    """(the store, 0), or (None, exit status) after saying why on stderr."""
-    from app.store import DB_FILENAME, Store
-    from app.store.errors import StoreError
-
-    path = config.resolve_data_dir(data_dir) / DB_FILENAME
-    try:
-        # A sync reads every page first: before any request, and before any write.
-        return Store.open(path, read_only=read_only, check_pages=not read_only), EXIT_OK
-    except StoreError as error:
-        _fail(str(error))
-        return None, _store_exit(error)
-
-
-def _store_exit(error: BaseException) -> int:
-    from app.store.errors import CorruptDatabaseError
-
-    return EXIT_DAMAGED if isinstance(error, CorruptDatabaseError) else EXIT_FAILED
 
 
 # -- sync ---------------------------------------------------------------------------
@@ -161,9 +176,9 @@ def _sync(args: argparse.Namespace) -> int:
     from app.sync.engine import SyncEngine
     from app.sync.limiter import AdaptiveLimiter
 
-    server = config.resolve_server_url(args.server)
+    server, source = config.resolve_server(args.server)
     try:
-        token_provider = _token_provider(server)
+        token_provider, token_source = _token_provider(server)
     except LookupError as error:
         _fail(str(error))
         return EXIT_SIGNED_OUT
@@ -184,7 +199,7 @@ def _sync(args: argparse.Namespace) -> int:
     try:
         summary = engine.run(scope, cancel=cancel, on_event=reporter.on_event)
     except ApiError as error:  # e.g. an http:// URL to a non-loopback host
-        _fail(error.user_message)
+        _fail(_for_command(error.user_message, server=server, source=source))
         return EXIT_FAILED
     except KeyboardInterrupt:
         cancel.cancel()
@@ -192,8 +207,21 @@ def _sync(args: argparse.Namespace) -> int:
     finally:
         reporter.close()
         store.close()
-    _print_summary(summary)
+    _print_summary(summary, server=server, source=source, token_source=token_source)
     return OUTCOME_EXIT[summary.outcome]
+
+
+_SETTINGS_PHRASE = "Check the server address in the settings"
+_WINDOW_PROMISE = "Sync will continue where it stopped when the connection is back."
+
+
+def _for_command(message: str, *, server: str, source: str) -> str:
+    """A window's sentence made true for a one-off command: name where the server
+    address came from, and promise no automatic retry (the command has ended)."""
+    message = message.replace(
+        _SETTINGS_PHRASE, f"Check the server address {server} (from {source})"
+    )
+    return message.replace(_WINDOW_PROMISE, "Run the command again when it is back.").strip()
 
 
 def _scope_from(args: argparse.Namespace) -> Scope:
@@ -213,32 +241,65 @@ def _oauth_settings() -> OAuthSettings:
     return OAuthSettings(client_id=client_id, client_secret=secret)
 
 
-def _token_provider(server: str) -> TokenProvider:
-    """FIELDDESK_TOKEN if set, else what `fielddesk login` stored in the keyring."""
-    from app.account.session import AccountManager
+def _token_provider(server: str) -> tuple[TokenProvider, str]:
+    """(provider, where its token came from): FIELDDESK_TOKEN if set, else what
+    `fielddesk login` stored in the keyring. The keyring is not touched (nor warned
+    about) when the environment gives the token."""
+    import os
+
+    from app.account.session import TOKEN_ENV, AccountManager
     from app.account.token_store import TokenStore
+    from app.api.auth import StaticTokenProvider
     from app.api.errors import AuthError
 
+    if os.environ.get(TOKEN_ENV, "").strip():
+        return StaticTokenProvider(os.environ[TOKEN_ENV].strip()), TOKEN_ENV
     base = config.base_url_of(server)
-    manager = AccountManager(base, TokenStore(base), _oauth_settings())
+    tokens = TokenStore(base)
+    manager = AccountManager(base, tokens, _oauth_settings())
     try:
-        return manager.token_provider()
+        return manager.token_provider(), "the sign-in stored by `fielddesk login`"
     except AuthError as error:
-        raise LookupError("not signed in: run `fielddesk login` or set FIELDDESK_TOKEN") from error
+        hint = "run `fielddesk login` or set FIELDDESK_TOKEN"
+        if not tokens.persistent:
+            hint = (
+                "there is no usable system keyring, so no sign-in can be kept between "
+                "commands: set FIELDDESK_TOKEN (or install and unlock a keyring, then "
+                "run `fielddesk login`)"
+            )
+        raise LookupError(f"not signed in: {hint}") from error
 
 
-def _print_summary(summary: RunSummary) -> None:
+def _print_summary(
+    summary: RunSummary, *, server: str, source: str, token_source: str = ""
+) -> None:
     stream = sys.stdout if summary.outcome is Outcome.COMPLETE else sys.stderr
-    print(
-        f"{terminal_safe(summary.message)} ({summary.upserted} received, "
-        f"{summary.deleted} deleted, "
-        f"{summary.requests} requests, {summary.bytes_received / 1e6:.1f} MB)",
-        file=stream,
-    )
+    message = _for_command(summary.message, server=server, source=source)
+    if summary.outcome is Outcome.SIGNED_OUT:
+        message = (
+            f"The server rejected the token (from {token_source}). "
+            "Run `fielddesk login`, or set a valid FIELDDESK_TOKEN."
+            if token_source
+            else message
+        )
+    moved = summary.upserted or summary.deleted or summary.bytes_received
+    if moved or summary.outcome is Outcome.COMPLETE:
+        message += (
+            f" ({summary.upserted} received, {summary.deleted} deleted, "
+            f"{summary.requests} requests, {summary.bytes_received / 1e6:.1f} MB)"
+        )
+    print(terminal_safe(message), file=stream)
+    said = {message}
     for failure in summary.scope_failures:
-        line = f"  {failure.level} of {failure.scope_id}: {failure.message}"
-        print(terminal_safe(line), file=stream)
+        text = _for_command(failure.message, server=server, source=source)
+        if any(text in line for line in said):
+            continue  # the summary already quotes it (a one-scope run)
+        said.add(text)
+        print(terminal_safe(f"  {failure.level} of {failure.scope_id}: {text}"), file=stream)
     for error in summary.sync_errors[:20]:
+        if any(error.message in line for line in said):
+            continue
+        said.add(error.message)
         line = f"  FieldAgent could not sync an item: {error.message} ({error.key})"
         print(terminal_safe(line), file=stream)
 
@@ -279,78 +340,3 @@ def _stage_label(progress: Progress) -> str:
     if progress.scopes_total > 1:
         return f"{what}: {progress.scopes_done:,}/{progress.scopes_total:,} done{where}"
     return f"{what}{where}: {progress.remaining_count:,} left"
-
-
-# -- ls -----------------------------------------------------------------------------
-
-
-def _ls(args: argparse.Namespace) -> int:
-    from app.store import DB_FILENAME
-    from app.store.errors import StoreError
-
-    if not (config.resolve_data_dir(args.data_dir) / DB_FILENAME).exists():
-        rows: list[dict[str, Any]] = []  # nothing synced yet; creating a file is a write
-    else:
-        store, status = _open_store(args.data_dir, read_only=True)
-        if store is None:
-            return status
-        try:
-            rows = list(_rows(store, args))
-        except StoreError as error:  # e.g. a damaged page met while reading
-            _fail(str(error))
-            return _store_exit(error)
-        finally:
-            store.close()
-    if args.json:
-        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-    else:
-        _print_table(rows)
-    return EXIT_OK
-
-
-def _rows(store: Store, args: argparse.Namespace) -> Iterable[dict[str, Any]]:
-    """Stored records in the API's own JSON shape, as `app.api.records` declares it."""
-    import msgspec
-
-    from app.api import records
-
-    items: Iterable[msgspec.Struct]
-    if args.what == "organizations":
-        items = map(records.OrganizationRecord.from_domain, store.organizations())
-    elif args.what == "files":
-        yield from cli_files.file_rows(store, args)
-        return
-    elif args.what == "fields":
-        # boundary and bbox come with the record, in the API's shape
-        items = map(records.FieldRecord.from_domain, store.fields(args.organization))
-    elif args.what == "surveys":
-        items = map(records.SurveyRecord.from_domain, store.surveys(args.field))
-    else:
-        items = map(records.MosaicRecord.from_domain, _mosaics(store, args))
-    for item in items:
-        yield msgspec.to_builtins(item)
-
-
-def _mosaics(store: Store, args: argparse.Namespace) -> Iterable[Mosaic]:
-    from app.store.queries import MosaicQuery
-
-    if args.survey:
-        query = MosaicQuery(scope=Scope(ScopeKind.SURVEY, args.survey))
-    elif args.field:
-        query = MosaicQuery(scope=Scope(ScopeKind.FIELD, args.field))
-    elif args.organization:
-        query = MosaicQuery(scope=Scope(ScopeKind.ORGANIZATION, args.organization))
-    else:
-        query = MosaicQuery()
-    ids = store.mosaic_ids(query)
-    for start in range(0, len(ids), 2000):
-        yield from store.mosaics_by_id(ids[start : start + 2000])
-
-
-def _print_table(rows: Sequence[dict[str, Any]]) -> None:
-    if not rows:
-        print("(nothing stored locally; run `fielddesk sync`)")
-        return
-    for row in rows:
-        print(terminal_safe(f"{row['sentera_id']}  {row.get('name') or ''}"))

@@ -51,7 +51,36 @@ def stored_settings() -> Mapping[str, str]:
 
 
 def resolve_server_url(option: str | None) -> str:
-    return settings.value_of(settings.SERVER_URL, stored_settings(), override=option)
+    return resolve_server(option)[0]
+
+
+def resolve_server(option: str | None) -> tuple[str, str]:
+    """(the GraphQL URL, where it came from) so a message can name the right place to fix."""
+    option_spec = settings.SERVER_URL
+    if option:
+        return graphql_url_of(option), "the --server option"
+    if option_spec.env and os.environ.get(option_spec.env):
+        return graphql_url_of(os.environ[option_spec.env]), option_spec.env
+    stored = stored_settings().get(option_spec.path)
+    if stored:
+        return graphql_url_of(option_spec.parse(stored)), f"the settings file ({settings_path()})"
+    return DEFAULT_SERVER_URL, "the default"
+
+
+def graphql_url_of(url: str) -> str:
+    """Accept the server's base address as well as its GraphQL endpoint.
+
+    `http://127.0.0.1:8765` and `https://api.sentera.com/` mean the `/graphql` below
+    them; any other path is taken as given (a proxy may mount the API elsewhere).
+    """
+    text = url.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return text
+    host, slash, path = rest.partition("/")
+    if not slash or not path.strip("/"):
+        return f"{scheme}://{host}/graphql"
+    return text
 
 
 def resolve_concurrency(option: int | None) -> int:

@@ -80,6 +80,10 @@ SYNC_PERIODIC_MINUTES = Option("sync", "periodic_minutes", float, 30.0, low=0, h
 SYNC_ON_START = Option("sync", "on_start", bool, False)
 OAUTH_CLIENT_ID = Option("oauth", "client_id", str, "", env="FIELDDESK_OAUTH_CLIENT_ID")
 OAUTH_CLIENT_SECRET = Option("oauth", "client_secret", str, "", env="FIELDDESK_OAUTH_CLIENT_SECRET")
+# "auto" (the locale's measurement system), "metric" or "us": see app.units.
+UNIT_SYSTEM = Option("display", "unit_system", str, "auto")
+# FieldAgent's web app, for "Open FieldAgent on the web".
+WEB_URL = Option("web", "url", str, "https://fieldagent.sentera.com/")
 
 # Imagery offline. An empty folder means `imagery/` in the data folder; a budget that is
 # not a positive number means the default, min(20 GB, 25 % of the free space).
@@ -98,6 +102,8 @@ OPTIONS: tuple[Option[str] | Option[int] | Option[float] | Option[bool], ...] = 
     OAUTH_CLIENT_SECRET,
     LIBRARY_DIR,
     IMAGERY_BUDGET_GB,
+    UNIT_SYSTEM,
+    WEB_URL,
 )
 
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the Linux bundle dist/FieldDesk/ and smoke-test it (what `make package` runs).
+# Build the Linux bundle dist/FieldDesk/, smoke-test it, and pack it as the download
+# dist/FieldDesk-linux-<arch>.tar.gz (what `make package` runs).
 #
 #   packaging/build.sh                  install PyInstaller, build, measure, smoke-test
 #   FIELDDESK_SKIP_BUILD=1 packaging/build.sh    smoke-test an existing dist/FieldDesk
@@ -59,3 +60,9 @@ if [[ $status -ne 0 ]]; then
     exit "$status"
 fi
 echo "== smoke test passed"
+
+# The download the README points Linux users to: one folder, unpacked anywhere.
+ARCHIVE="dist/FieldDesk-linux-$(uname -m).tar.gz"
+echo "== archive"
+tar -C dist --owner=0 --group=0 -czf "$ARCHIVE" FieldDesk
+echo "== $ARCHIVE ($(du -h "$ARCHIVE" | cut -f1)): attach it to the release"

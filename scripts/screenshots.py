@@ -7,7 +7,9 @@ It runs the embedded simulator with the demo account, opens the window on a fres
 database in a temporary folder (your own data and settings are never touched), syncs,
 and saves PNGs into docs/screenshots/: the first run, a sync in progress, the synced
 catalogue with a mosaic selected, the map (an organization's fields, an NDVI mosaic with
-its legend and the value under the cursor, an RGB mosaic, two dates compared), a problem
+its legend and the value under the cursor, an RGB mosaic, two dates compared), the
+window on small laptop screens (1024 × 640 and 1366 × 768), the menu bar, a context
+menu, the preferences and export dialogs, a problem
 banner with its details, the offline state, the dark theme, and the same window at 2x
 scale for HiDPI screens.
 """
@@ -119,7 +121,9 @@ def select(window: object, kind: str, sentera_id: str | None) -> None:
     window.catalogue.tree.setCurrentIndex(index)
 
 
-def make_window(store: object, client_factory: object, settings_path: Path) -> object:
+def make_window(
+    store: object, client_factory: object, settings_path: Path, size: tuple[int, int] = SIZE
+) -> object:
     from PySide6.QtCore import QSettings
 
     from app.ui.application import build_window
@@ -131,7 +135,7 @@ def make_window(store: object, client_factory: object, settings_path: Path) -> o
         account="demo@fielddesk.example",
     )
     window.move(0, 0)
-    window.resize(*SIZE)
+    window.resize(*size)
     window.show()
     window.raise_()
     window.activateWindow()
@@ -221,6 +225,7 @@ def capture_all(out: Path) -> int:
     save(window, out / "main-window.png")
 
     capture_map(window, store, sim, out)
+    capture_desktop(window, store, client, folder, survey.sentera_id, out)
 
     # Problems: FieldAgent refuses some items; the banner, then its details.
     victim = sorted(surveys, key=lambda s: s.name)[3].sentera_id
@@ -413,6 +418,75 @@ def capture_map(window: object, store: object, sim: object, out: Path) -> None:
     wait_until(lambda: pane.readout.text().count("|") == 2)
     save(window, out / "map-compare.png")
     pane.set_compare(False)
+
+
+def capture_desktop(
+    window: object, store: object, client: object, folder: Path, survey_id: str, out: Path
+) -> None:
+    """Small screens (first start at that size), the menus, the dialogs."""
+    from PySide6.QtCore import QPoint
+
+    from app.domain import ScopeKind
+    from app.ui.common.preferences import load_preferences
+    from app.ui.dialogs.settings import SettingsDialog
+    from app.ui.sync.toolbar import ConnectionState
+    from app.ui.window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    for width, height in ((1024, 640), (1366, 768)):
+        # A fresh settings file: what a first start on such a screen looks like.
+        small = make_window(store, client, folder / f"settings-{width}.ini", (width, height))
+        assert isinstance(small, MainWindow)
+        small.sync.set_connection_state(ConnectionState.ONLINE)
+        select(small, "survey", survey_id)
+        small.catalogue.tree.expand(small.catalogue.tree.currentIndex().parent())
+        small.mosaics.table.selectRow(1)
+        save(small, out / f"window-{width}x{height}.png")
+        small.close()
+
+    # The menu bar, with the Sync menu open.
+    window.activateWindow()
+    bar = window.menuBar()
+    sync_menu = window.menus.sync
+    sync_menu.popup(bar.mapToGlobal(bar.actionGeometry(sync_menu.menuAction()).bottomLeft()))
+    save(window, out / "menu-bar.png")
+    sync_menu.close()
+
+    # A context menu on a field in the tree.
+    tree = window.catalogue.tree
+    field_id = store.survey_rows()[0].field_sentera_id  # type: ignore[attr-defined]
+    index = window.catalogue.proxy.mapFromSource(
+        window.catalogue.model.index_for(ScopeKind.FIELD, field_id)
+    )
+    tree.scrollTo(index)
+    rect = tree.visualRect(index)
+    target = window.tree_target_at(rect.center())
+    assert target is not None
+    menu = window.context_menus.build(target, tree)
+    menu.popup(tree.viewport().mapToGlobal(rect.center() + QPoint(20, 4)))
+    save(window, out / "context-menu.png")
+    menu.close()
+
+    # Preferences, and Export….
+    prefs = SettingsDialog(
+        load_preferences(window.settings),
+        window,
+        data_dir=folder,
+        oauth_configured=False,
+        storage=window.downloads.storage_page(),
+    )
+    prefs.show()
+    prefs.move(window.x() + 300, window.y() + 160)
+    save(prefs, out / "preferences.png")
+    prefs.pages.setCurrentRow(3)
+    save(prefs, out / "preferences-display.png")
+    prefs.close()
+    window.mosaics.table.selectRow(0)
+    export = window.commands.export()
+    export.path.setText("/home/agronomist/Documents/FieldDesk mosaics.csv")  # not this machine's
+    export.move(window.x() + 360, window.y() + 220)
+    save(export, out / "export.png")
+    export.reject()
 
 
 def capture_hidpi(folder: Path, out: Path) -> int:

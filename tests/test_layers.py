@@ -26,6 +26,10 @@ CORE_MODULES = [
     "app.files.runner",
     "app.files.demo",
     "app.store.files",
+    "app.cli_common",
+    "app.cli_ls",
+    "app.export",
+    "app.units",
 ]
 
 

@@ -81,9 +81,17 @@ def login(
     except ApiError as exc:
         stderr.write(f"{exc.user_message}\n")
         return 1
-    stdout.write(f"{manager.account_label} at {manager.server_url}.\n")
     if manager.storage_notice:
-        stderr.write(f"{manager.storage_notice}.\n")
+        # A command ends here: a sign-in kept "until FieldDesk closes" is already gone,
+        # and the next `fielddesk sync` would be signed out. Say so, and fail.
+        stderr.write(
+            "Nothing was saved: this computer has no usable system keyring, so the "
+            "sign-in cannot be kept for the next command.\n"
+            "Install and unlock a keyring (e.g. gnome-keyring or KWallet) and sign in "
+            f"again, or set {TOKEN_ENV} for each command.\n"
+        )
+        return 1
+    stdout.write(f"{manager.account_label} at {manager.server_url}.\n")
     if manager.uses_environment_token:
         stderr.write(f"Note: {TOKEN_ENV} is set and is used instead while it stays set.\n")
     return 0

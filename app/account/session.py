@@ -136,6 +136,11 @@ class AccountManager:
     # -- state ----------------------------------------------------------------------------
 
     @property
+    def oauth_configured(self) -> bool:
+        """Whether FieldDesk has an OAuth client for this server (browser sign-in)."""
+        return bool(self._oauth.client_id)
+
+    @property
     def server_url(self) -> str:
         return self._server
 

@@ -177,7 +177,10 @@ class TokenStore:
         elif isinstance(chosen, RunOnlyKeyring):
             self._use_memory(NO_KEYRING_NOTICE, chosen)
         else:
-            log.warning(
+            # Said once, where it matters (signing in, or a command that needs the
+            # stored sign-in): `notice` carries it. A log warning here repeated it
+            # on every command, even with FIELDDESK_TOKEN set.
+            log.info(
                 "No usable system keyring (%s.%s); keeping the sign-in in memory",
                 type(chosen).__module__,
                 type(chosen).__qualname__,

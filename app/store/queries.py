@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
 
 from app.domain import Scope, ScopeKind
 from app.store.models import fields, mosaics, organizations, surveys
+from app.units import SQUARE_METRES
 
 
 class MosaicSort(StrEnum):
@@ -87,9 +88,16 @@ def mosaic_ids_statement(query: MosaicQuery) -> Select[str]:
         conditions.append(mosaics.c.captured_at < query.captured_to + "\x7f")
     if query.only_new:
         conditions.append(mosaics.c.viewed_at.is_(None))
-    column = mosaics.c[query.sort.value]
+    column = _true_area() if query.sort is MosaicSort.AREA else mosaics.c[query.sort.value]
     order = (column.desc(), mosaics.c.id.desc()) if query.descending else (column, mosaics.c.id)
     return select(mosaics.c.sentera_id).where(and_(true(), *conditions)).order_by(*order)
+
+
+def _true_area() -> ColumnElement[float]:
+    """The area in m²: FieldAgent sends each in its own unit, and 1 ha > 2 ac."""
+    unit = func.upper(mosaics.c.area_unit)
+    factor = case(*((unit == name, value) for name, value in SQUARE_METRES.items()), else_=1.0)
+    return mosaics.c.area_value * factor
 
 
 def _escape_like(value: str) -> str:

@@ -118,7 +118,6 @@ def build_window(
         lambda _summary: QTimer.singleShot(0, calm_garbage_collector)
     )
     if demo:
-        window.setWindowTitle("FieldDesk — demo")
         keep_demo_imagery_offline(window)
     return window
 
@@ -251,6 +250,10 @@ def run(
                     demo=demo,
                 )
                 shown.append(window)
+                if demo:
+                    # The display name ends every title (see MainWindow.set_title_note).
+                    QApplication.setApplicationDisplayName("FieldDesk — demo")
+                    window.set_title_note(None)
                 show_read_only(window, store)
                 session.attach(window)
                 QuitGuard(window, window.controller)  # closing during a sync finishes it first

@@ -21,31 +21,38 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
+from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from app.domain import ChangeSet, ScopeKind
 from app.domain_files import Pin, PinKind
 from app.files.events import OverallProgress
 from app.store import Store
 from app.sync.worker import SyncController
-from app.ui.catalogue.model import ID_ROLE, KIND_ROLE
 from app.ui.catalogue.pane import CataloguePane
 from app.ui.catalogue.snapshot import CatalogueSnapshot, NodeData
 from app.ui.common import settings as keys
+from app.ui.common.connection_state import Connection
+from app.ui.common.formatting import set_unit_choice
 from app.ui.common.icons import icon
 from app.ui.common.tasks import STORE, TaskManager
+from app.ui.context_menus import ContextMenus, ContextTarget, mosaic_target, tree_target
 from app.ui.dialogs.problems import ProblemsDialog
 from app.ui.downloads.presenter import DownloadsPresenter
 from app.ui.map.pane import MapPane
 from app.ui.map.source import CurrentLibrary, StoreMapSource
+from app.ui.menubar import MenuBar
 from app.ui.mosaics.pane import MosaicsPane
 from app.ui.sync.presenter import SyncPresenter
+from app.ui.window_commands import WindowCommands
+from app.units import UNIT_SYSTEM_KEY, UnitChoice, parse_choice
 
 log = logging.getLogger(__name__)
 
 CLOSE_WAIT_MS = 10_000  # store reads still running when the window closes
+DEFAULT_SIZE = (1380, 820)  # the first window, shrunk to fit smaller screens
+MINIMUM_SIZE = (760, 480)
 
 
 class MainWindow(QMainWindow):
@@ -67,8 +74,12 @@ class MainWindow(QMainWindow):
         self.tasks = tasks or TaskManager(self)
         self.problems_dialog: ProblemsDialog | None = None
         self._default_splitter = True  # no saved splitter sizes: place them on first show
-        self.setWindowTitle("FieldDesk")
+        self._default_columns = True  # no saved table header: fit columns on first show
+        self._first_show = True
+        self.set_title_note(None)
         self.setWindowIcon(icon("app"))
+        self.setMinimumSize(*MINIMUM_SIZE)
+        set_unit_choice(parse_choice(settings.value(UNIT_SYSTEM_KEY, UnitChoice.AUTO.value)))
 
         self.catalogue = CataloguePane(store, self.tasks)
         self.mosaics = MosaicsPane(store, self.tasks)
@@ -88,6 +99,13 @@ class MainWindow(QMainWindow):
             controller, store, self.catalogue, status_bar=self.statusBar(), parent=self
         )
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.sync.toolbar)
+        self.menus = MenuBar(self.menuBar(), self, self.sync.toolbar)
+        self.commands = WindowCommands(self)
+        self.context_menus = ContextMenus(
+            can_sync=lambda: self.sync.can_sync()[0],
+            online=lambda: self.sync.connection is Connection.ONLINE,
+            parent=self,
+        )
         self._place_panes()
         self._connect()
         self._connect_downloads()
@@ -115,16 +133,18 @@ class MainWindow(QMainWindow):
         self.side.setStretchFactor(0, 0)
         self.side.setStretchFactor(1, 1)
         self.statusBar().addPermanentWidget(self.map.readout)
-        for number, widget in enumerate((self.catalogue, centre, self.side)):
+        for widget in (self.catalogue, centre, self.side):
             self.splitter.addWidget(widget)
-            self.splitter.setStretchFactor(number, (0, 1, 0)[number])
+        # After all three are in: the table takes extra width, the tree and details keep
+        # theirs (set per index while adding, it landed on the wrong pane).
+        for number, stretch in enumerate((0, 1, 0)):
+            self.splitter.setStretchFactor(number, stretch)
         self.setCentralWidget(self.splitter)
 
     def _connect(self) -> None:
         catalogue, mosaics, sync = self.catalogue, self.mosaics, self.sync
         self.addAction(sync.toolbar.settings_action)  # Ctrl+, with the menu closed
-        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
-        find.activated.connect(mosaics.focus_filter)
+        self._connect_menus()
         catalogue.scope_changed.connect(mosaics.set_scope)
         catalogue.scope_changed.connect(lambda _scope: sync.update_actions())
         catalogue.scope_changed.connect(self._show_scope_on_map)
@@ -155,8 +175,12 @@ class MainWindow(QMainWindow):
     def _connect_downloads(self) -> None:
         downloads = self.downloads
         self.statusBar().addPermanentWidget(downloads.indicator)
-        downloads.install_tree_menu(self.catalogue.tree, KIND_ROLE, ID_ROLE)
-        downloads.install_table_menu(self.mosaics.table, self.mosaics.model.sentera_id)
+        # One context menu per view: the downloads' entries go into the window's menus.
+        self.context_menus.context_actions.connect(
+            lambda menu, target: downloads.add_context_actions(
+                menu, target.kind, target.sentera_ids
+            )
+        )
         downloads.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.controller.finished.connect(downloads.after_sync)
         self.mosaics.model.offline = downloads.states.cell
@@ -192,6 +216,60 @@ class MainWindow(QMainWindow):
             self._download_again = False
             self.downloads.start()
 
+    def _connect_menus(self) -> None:
+        menus, commands, context = self.menus, self.commands, self.context_menus
+        menus.export.triggered.connect(lambda: commands.export())
+        menus.quit.triggered.connect(self.close)
+        menus.copy.triggered.connect(commands.copy_selection)
+        menus.find.triggered.connect(self.mosaics.focus_filter)
+        menus.show_catalogue.toggled.connect(self.catalogue.setVisible)
+        menus.show_details.toggled.connect(self.side.setVisible)
+        menus.problems.triggered.connect(self.show_problems)
+        menus.shortcuts.triggered.connect(commands.shortcuts)
+        menus.open_logs.triggered.connect(commands.open_log_folder)
+        menus.diagnostics.triggered.connect(commands.copy_diagnostics)
+        menus.about.triggered.connect(commands.about)
+        menus.bind_columns(self.mosaics.table.horizontalHeader())
+        tree = self.catalogue.tree
+
+        def tree_target_at(pos: QPoint) -> ContextTarget | None:
+            index = tree.indexAt(pos).siblingAtColumn(0)
+            tip = index.data(Qt.ItemDataRole.ToolTipRole) if index.isValid() else None
+            return tree_target(index, str(tip or ""))
+
+        self.tree_target_at = tree_target_at
+        context.attach(tree, tree_target_at)
+        model = self.mosaics.model
+
+        def survey_of(sentera_id: str) -> str | None:
+            row = model.row_of(sentera_id)
+            snapshot = model.snapshot(row) if row is not None else None
+            return snapshot.survey_sentera_id if snapshot is not None else None
+
+        self.table_target_at = mosaic_target(self.mosaics.table, survey_of)
+        context.attach(self.mosaics.table, self.table_target_at)
+        context.sync_requested.connect(self.sync.start_sync)
+        context.export_requested.connect(commands.export)
+        context.open_web_requested.connect(commands.open_web)
+        context.copied.connect(lambda what: self.statusBar().showMessage(f"Copied {what}", 3000))
+
+    # -- what the session or the user changes ------------------------------------------
+    def set_title_note(self, note: str | None) -> None:
+        """The title: "FieldDesk", or "<note> — FieldDesk".
+
+        The platform adds the application's display name to a title that does not end
+        with it already; ending every title with it keeps it from appearing twice
+        ("FieldDesk — demo — FieldDesk").
+        """
+        name = QGuiApplication.applicationDisplayName() or "FieldDesk"
+        self.setWindowTitle(f"{note} — {name}" if note else name)
+
+    def set_unit_system(self, choice: UnitChoice) -> None:
+        """Show every area in `choice` from now on (the rows are formatted again)."""
+        set_unit_choice(choice)
+        self.mosaics.model.reload()
+        self.mosaics.reload_query()
+
     def _on_snapshot(self, snapshot: CatalogueSnapshot) -> None:
         self.mosaics.set_catalogue_empty(snapshot.total_mosaics == 0)
 
@@ -221,9 +299,45 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if self._default_splitter:  # first run: the extra width goes to the table
             self._default_splitter = False
-            tree, side = 300, max(420, int(self.width() * 0.42))
-            self.splitter.setSizes([tree, max(300, self.width() - tree - side), side])
+            width = self.width()
+            # The tree keeps survey names readable; the details re-flow when narrow.
+            tree = min(340, max(270, width * 27 // 100))
+            # The right-hand column holds the details and the map: on a small screen the
+            # table keeps what it needs; each pixel beyond goes 3:2 to the map side.
+            side = min(600, max(210, 210 + (width - 1024) * 3 // 5))
+            self.splitter.setSizes([tree, max(300, width - tree - side), side])
             self.side.setSizes([260, max(300, self.height() - 260)])
+        if self._default_columns:
+            self._default_columns = False
+            # Once the table is on screen with its real width (it may start behind
+            # the "no mosaics yet" page).
+            self.mosaics.table.fit_when_shown(self._columns_fitted)
+        if self._first_show:
+            self._first_show = False
+            self.fit_to_screen()  # now that the frame's size is known
+
+    def _columns_fitted(self, hidden: list[int]) -> None:
+        if hidden:
+            self.menus.bind_columns(self.mosaics.table.horizontalHeader())
+
+    def fit_to_screen(self) -> None:
+        """Keep the whole window, status bar included, inside the screen's available
+        area (a restored size from a bigger monitor, or the default on a small one)."""
+        area = _available_area(self)
+        if area is None:
+            return
+        frame = self.frameGeometry()
+        extra_w = max(0, frame.width() - self.width())
+        extra_h = max(0, frame.height() - self.height())
+        width = min(self.width(), area.width() - extra_w)
+        height = min(self.height(), area.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(max(width, self.minimumWidth()), max(height, self.minimumHeight()))
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
+        y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(max(x, area.left()), max(y, area.top()))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
@@ -257,7 +371,17 @@ class MainWindow(QMainWindow):
         s = self.settings
         geometry = keys.read_bytes(s, keys.GEOMETRY)
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1380, 820)
+            area = _available_area(self)
+            width, height = DEFAULT_SIZE
+            if area is not None:  # 90 % of a small screen, centred
+                self.resize(
+                    min(width, area.width() * 9 // 10), min(height, area.height() * 9 // 10)
+                )
+                center = area.center()
+                self.move(center.x() - self.width() // 2, center.y() - self.height() // 2)
+            else:
+                self.resize(width, height)
+        self.fit_to_screen()
         state = keys.read_bytes(s, keys.WINDOW_STATE)
         if state is not None:
             self.restoreState(state)
@@ -267,8 +391,18 @@ class MainWindow(QMainWindow):
         if side is not None:
             self.side.restoreState(side)
         header = keys.read_bytes(s, keys.TABLE_HEADER)
-        if header is not None:
-            self.mosaics.table.horizontalHeader().restoreState(header)
+        if header is not None and self.mosaics.table.horizontalHeader().restoreState(header):
+            self._default_columns = False
+            self.menus.bind_columns(self.mosaics.table.horizontalHeader())
         self.mosaics.restore_sort(
             keys.read_str(s, keys.SORT_KEY), keys.read_bool(s, keys.SORT_DESCENDING, True)
         )
+
+
+def _available_area(window: QWidget) -> QRect | None:
+    """The available area (without panels and docks) of the window's screen."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None or QApplication.instance() is None:
+        return None
+    area = screen.availableGeometry()
+    return area if area.isValid() and not area.isEmpty() else None

@@ -6,6 +6,10 @@ import inspect
 import io
 from collections.abc import Callable
 
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.compat import properties
+
 from app.account import cli_flows
 from app.account.token_store import RunOnlyKeyring, SignInMethod, TokenStore
 from app.simulator.server import Simulator
@@ -22,6 +26,54 @@ def answers(*values: str) -> tuple[list[str], Callable[[str], str]]:
         return queue.pop(0)
 
     return prompts, ask
+
+
+class DictKeyring(KeyringBackend):
+    """A keyring backend that keeps secrets in a dict: "persistent" as far as the
+    store can tell, so login succeeds. The real keyring is covered by the
+    keyring tests; here the subject is the command's flow and wording."""
+
+    @properties.classproperty
+    def priority(cls) -> float:
+        raise RuntimeError("only used when a test asks for it")
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture
+def memory_store(sim: Simulator) -> TokenStore:
+    """A store the command believes will outlive it (see `DictKeyring`)."""
+    return TokenStore(sim.base_url, backend=DictKeyring())
+
+
+def test_without_a_keyring_login_fails_and_says_nothing_was_saved(sim: Simulator) -> None:
+    run_only = TokenStore(sim.base_url, backend=RunOnlyKeyring())
+    _prompts, secret = answers(sim.demo_token)
+    out, err = io.StringIO(), io.StringIO()
+    status = cli_flows.login(
+        sim.base_url,
+        "token",
+        oauth=oauth_for(sim),
+        store=run_only,
+        read_secret=secret,
+        stdout=out,
+        stderr=err,
+    )
+    assert status == 1
+    assert "Signed in" not in out.getvalue()
+    assert "Nothing was saved" in err.getvalue()
+    assert "FIELDDESK_TOKEN" in err.getvalue() and "keyring" in err.getvalue()
 
 
 def test_no_secret_can_be_passed_as_an_argument() -> None:

@@ -6,6 +6,7 @@ run them with `.ci/with-keyring python -m pytest tests/account -m keyring`.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -100,6 +101,8 @@ def no_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 def test_without_a_keyring_the_sign_in_lasts_this_run_only(
     no_keyring: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # Logged at INFO: the notice is what the user sees, once, where it matters.
+    caplog.set_level(logging.INFO, logger="app.account.token_store")
     store = TokenStore("https://api.example.com")
     assert not store.persistent
     assert store.notice == NO_KEYRING_NOTICE

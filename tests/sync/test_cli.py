@@ -17,13 +17,20 @@ from app.store import Store
 from .helpers import assert_matches_server
 
 
-def fielddesk(*args: str, sim: Simulator | None, data_dir: Path, **popen: object):
+def fielddesk(
+    *args: str,
+    sim: Simulator | None,
+    data_dir: Path,
+    env_extra: dict[str, str] | None = None,
+    **popen: object,
+):
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDDESK_")}
     env["FIELDDESK_DATA_DIR"] = str(data_dir)
     env["FIELDDESK_CONFIG_DIR"] = str(data_dir / "config")
     if sim is not None:
         env["FIELDDESK_SERVER"] = sim.graphql_url
         env["FIELDDESK_TOKEN"] = sim.demo_token
+    env.update(env_extra or {})
     command = [sys.executable, "-m", "app", *args]
     if popen.pop("background", False):
         return subprocess.Popen(
@@ -64,7 +71,8 @@ def test_sync_exits_non_zero_with_a_one_line_reason_when_not_complete(
     simulator.stop()
     offline = fielddesk("sync", sim=simulator, data_dir=tmp_path)
     assert offline.returncode == 5  # interrupted: the server is unreachable
-    assert "continue" in offline.stderr
+    assert "could not be reached" in offline.stderr
+    assert "will continue" not in offline.stderr  # a one-off command promises no retry
 
 
 def test_sync_without_a_token_says_how_to_sign_in(tmp_path: Path, simulator: Simulator):

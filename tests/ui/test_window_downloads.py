@@ -11,11 +11,13 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
 
+from app.domain import ScopeKind
 from app.domain_files import FileState, Pin, PinKind
 from app.files.events import DownloadSummary
 from app.settings import IMAGERY_BUDGET_GB, LIBRARY_DIR
 from app.simulator import Simulator
 from app.ui.common.preferences import load_preferences
+from app.ui.context_menus import tree_target
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.mosaics.columns import OFFLINE_COLUMN
 from app.ui.window import MainWindow
@@ -93,6 +95,44 @@ def test_a_sync_is_followed_by_a_download_pass_and_remove_frees_the_file(
     qtbot.waitUntil(lambda: _offline_cell(window, mosaics[0]) == "Removed", timeout=10_000)
 
 
+def test_one_context_menu_per_view_with_the_downloads_entries_appended(
+    qtbot: Any, make_window: Any, simulator_factory: Any, tmp_path: Path
+) -> None:
+    sim = _sim(simulator_factory, tmp_path)
+    window = make_window(sim)
+    run_sync(qtbot, window)
+    survey, mosaics = survey_with_files(sim)
+    catalogue = window.catalogue
+    index = catalogue.proxy.mapFromSource(catalogue.model.index_for(ScopeKind.SURVEY, survey))
+    target = tree_target(index, "")
+    assert target is not None and target.kind == "survey"
+    menu = window.context_menus.build(target, window)
+    texts = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert texts[0] == "Sync this" and texts[-1] == "Keep offline"
+
+    summary = _wait_pass(qtbot, window, lambda: _trigger(menu, "Keep offline"))
+
+    assert summary.complete, summary.message
+    assert window.downloads.is_kept(PinKind.SURVEY, survey)
+    again = window.context_menus.build(target, window)
+    assert [a.text() for a in again.actions()][-1] == "Stop keeping offline"
+    row = window.mosaics.model.row_of(mosaics[0])
+    if row is None:  # the table shows another scope: choose the survey
+        catalogue.choose(ScopeKind.SURVEY, survey)
+        qtbot.waitUntil(lambda: window.mosaics.model.row_of(mosaics[0]) is not None)
+        row = window.mosaics.model.row_of(mosaics[0])
+    table = window.mosaics.table
+    table.selectRow(row)
+    rows = window.table_target_at(table.visualRect(table.model().index(row, 0)).center())
+    assert rows is not None and rows.sentera_ids == (mosaics[0],)
+    table_menu = window.context_menus.build(rows, window)
+    assert "Copy id" in [a.text() for a in table_menu.actions()]
+    path = window.downloads.library.local_path(mosaics[0])
+    assert path is not None and path.is_file()
+    _trigger(table_menu, "Remove from this computer")
+    assert not path.exists()
+
+
 def test_the_storage_page_shows_use_frees_space_and_saves(
     qtbot: Any, make_window: Any, simulator_factory: Any, tmp_path: Path
 ) -> None:
@@ -106,7 +146,7 @@ def test_the_storage_page_shows_use_frees_space_and_saves(
     page = window.downloads.storage_page()
     dialog = SettingsDialog(load_preferences(window.settings), window, storage=page)
     qtbot.addWidget(dialog)
-    assert dialog.tabs.count() == 2
+    assert dialog.page_titles()[-1] == "Imagery"
     assert page.used.text().startswith("0 B kept offline") and "0 B other" not in page.used.text()
 
     assert page.free_up_space() == 1

@@ -90,7 +90,7 @@ def test_window_state_is_remembered(
         )
     )
     window.mosaics.table.sortByColumn(COLUMN_INDEX["name"], Qt.SortOrder.AscendingOrder)
-    window.mosaics.table.setColumnWidth(COLUMN_INDEX["quality"], 177)
+    window.mosaics.table.setColumnWidth(COLUMN_INDEX["area"], 177)
     window.resize(761, 555)  # inside the offscreen screen, which restoreGeometry respects
     window.splitter.setSizes([200, 600, 311])
     sizes = window.splitter.sizes()
@@ -102,7 +102,7 @@ def test_window_state_is_remembered(
         and not again.mosaics.model.query.descending
     )
     assert again.mosaics.table.horizontalHeader().sortIndicatorSection() == COLUMN_INDEX["name"]
-    assert again.mosaics.table.columnWidth(COLUMN_INDEX["quality"]) == 177
+    assert again.mosaics.table.columnWidth(COLUMN_INDEX["area"]) == 177
     assert (again.width(), again.height()) == (761, 555)
     assert again.splitter.sizes() == sizes
     assert again.mosaics.model.query.scope is not None

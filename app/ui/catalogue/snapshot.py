@@ -7,13 +7,13 @@ tree row shows) nested organization → field → survey, plus the lookups the w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.domain import Level, ScopeKind
-from app.store import Store, SyncState
-from app.ui.common.formatting import format_count, format_datetime
+from app.store import FieldRow, Store, SyncState
+from app.ui.common.formatting import format_area, format_count, format_datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,50 @@ def _plural(count: int, noun: str) -> str:
     return f"{format_count(count)} {noun}{'' if count == 1 else 's'}"
 
 
+def _counts(**counts: int) -> str:
+    """ "3 fields · 14 surveys · 162 mosaics": what the count column (mosaics, at every
+    level) adds up, said in full."""
+    return " · ".join(_plural(n, noun.rstrip("s")) for noun, n in counts.items())
+
+
+def _field_labels(store: Store, rows: Sequence[FieldRow]) -> dict[str, str]:
+    """Names for fields that share a name in one organization, told apart by what a
+    grower would: the farm, else the grower, else the area ("Bottom Quarter (North
+    farm)"). Unique names are left as they are."""
+    groups: dict[tuple[str, str], list[FieldRow]] = {}
+    for row in rows:
+        groups.setdefault((row.organization_sentera_id, row.name.casefold()), []).append(row)
+    clashes = [group for group in groups.values() if len(group) > 1]
+    if not clashes:
+        return {}
+    areas: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    for group in clashes:
+        for attempt in ("farm", "grower", "both", "area", "id"):
+            if attempt == "area" and not areas:
+                areas = {
+                    f.sentera_id: format_area(f.area_value, f.area_unit) for f in store.fields()
+                }
+            parts = [_telling(row, attempt, areas) for row in group]
+            if all(parts) and len(set(parts)) == len(parts):
+                break
+        for row, part in zip(group, parts, strict=True):
+            labels[row.sentera_id] = f"{row.name} ({part})" if part else row.name
+    return labels
+
+
+def _telling(row: FieldRow, attempt: str, areas: Mapping[str, str]) -> str:
+    if attempt == "farm":
+        return row.farm or ""
+    if attempt == "grower":
+        return row.grower or ""
+    if attempt == "both":
+        return ", ".join(p for p in (row.farm, row.grower) if p)
+    if attempt == "area":
+        return areas.get(row.sentera_id, "")
+    return f"id …{row.sentera_id[-6:]}"
+
+
 def load_catalogue(store: Store) -> CatalogueSnapshot:
     organizations = store.organizations()
     field_rows = store.field_rows()
@@ -98,19 +142,30 @@ def load_catalogue(store: Store) -> CatalogueSnapshot:
                 count_tooltip=_plural(s.mosaic_count, "mosaic") + new,
             )
         )
+    mosaics_of_field: dict[str, int] = {}
+    for s in survey_rows:
+        mosaics_of_field[s.field_sentera_id] = (
+            mosaics_of_field.get(s.field_sentera_id, 0) + s.mosaic_count
+        )
+    labels = _field_labels(store, field_rows)
     fields_by_org: dict[str, list[NodeData]] = {}
     organization_of_field: dict[str, str] = {}
+    surveys_of_org: dict[str, int] = {}
     for f in field_rows:
         organization_of_field[f.sentera_id] = f.organization_sentera_id
         names[f.sentera_id] = f.name
         children = tuple(surveys_by_field.get(f.sentera_id, ()))
         where = ", ".join(part for part in (f.farm, f.grower) if part)
+        mosaic_count = mosaics_of_field.get(f.sentera_id, 0)
+        surveys_of_org[f.organization_sentera_id] = (
+            surveys_of_org.get(f.organization_sentera_id, 0) + f.survey_count
+        )
         fields_by_org.setdefault(f.organization_sentera_id, []).append(
             NodeData(
                 ScopeKind.FIELD,
                 f.sentera_id,
-                f.name,
-                count=f.survey_count,
+                labels.get(f.sentera_id, f.name),
+                count=mosaic_count,
                 new_count=sum(c.new_count for c in children),
                 state=f.sync_state,
                 tooltip="\n".join(
@@ -118,7 +173,7 @@ def load_catalogue(store: Store) -> CatalogueSnapshot:
                     for line in (f.name, where, f"Surveys: {_STATE_TEXT[f.sync_state]}")
                     if line
                 ),
-                count_tooltip=_plural(f.survey_count, "survey"),
+                count_tooltip=_counts(surveys=f.survey_count, mosaics=mosaic_count),
                 children=children,
             )
         )
@@ -142,16 +197,21 @@ def load_catalogue(store: Store) -> CatalogueSnapshot:
             org_state = SyncState.PARTIAL
         else:
             org_state = SyncState.SYNCED
+        org_mosaics = sum(c.count or 0 for c in children)
         roots.append(
             NodeData(
                 ScopeKind.ORGANIZATION,
                 org.sentera_id,
                 org.name,
-                count=len(children),
+                count=org_mosaics,
                 new_count=sum(c.new_count for c in children),
                 state=org_state,
                 tooltip=f"{org.name}\nFields: {_STATE_TEXT[org_state]}",
-                count_tooltip=_plural(len(children), "field"),
+                count_tooltip=_counts(
+                    fields=len(children),
+                    surveys=surveys_of_org.get(org.sentera_id, 0),
+                    mosaics=org_mosaics,
+                ),
                 children=children,
             )
         )

@@ -11,7 +11,10 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import QDateTime, QLocale, Qt, QTimeZone
 
+from app.units import UnitChoice, convert_area
+
 _locale: QLocale | None = None
+_unit_choice = UnitChoice.AUTO
 
 
 def default_locale() -> QLocale:
@@ -80,13 +83,42 @@ def format_datetime_long(text: str | None, locale: QLocale | None = None) -> str
     return f"{date} {time} {zone}"
 
 
+def set_unit_choice(choice: UnitChoice) -> None:
+    """The user's unit system for every area shown from now on (cached row texts must
+    be rebuilt by their owners)."""
+    global _unit_choice
+    _unit_choice = choice
+
+
+def metric_units(locale: QLocale | None = None) -> bool:
+    """Whether areas are shown in hectares (else acres): the setting, or the locale's."""
+    if _unit_choice is UnitChoice.METRIC:
+        return True
+    if _unit_choice is UnitChoice.US:
+        return False
+    system = (locale or default_locale()).measurementSystem()
+    return system == QLocale.MeasurementSystem.MetricSystem
+
+
 def format_area(value: float | None, unit: str | None, locale: QLocale | None = None) -> str:
+    """The area in the user's unit system ("53.11 ha" or "131.24 ac"); a unit FieldDesk
+    does not know is shown as sent rather than guessed."""
     if value is None:
         return ""
     loc = locale or default_locale()
-    number = loc.toString(float(value), "f", 2 if abs(value) < 100 else 1)
-    suffix = _AREA_UNITS.get((unit or "").upper(), (unit or "").lower().replace("_", " "))
-    return f"{number} {suffix}".strip()
+    converted = convert_area(value, unit, metric_units(loc))
+    if converted is not None:
+        number, suffix = converted
+    else:
+        number = float(value)
+        suffix = _AREA_UNITS.get((unit or "").upper(), (unit or "").lower().replace("_", " "))
+    text = loc.toString(number, "f", 2 if abs(number) < 100 else 1)
+    return f"{text} {suffix}".strip()
+
+
+def time_zone_name() -> str:
+    """The local time zone as people read it ("CET", "UTC-5")."""
+    return QDateTime.currentDateTime().timeZoneAbbreviation()
 
 
 def format_count(value: int, locale: QLocale | None = None) -> str:

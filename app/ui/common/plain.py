@@ -22,10 +22,12 @@ __all__ = ["make_plain", "plain_label", "plain_tooltip"]
 W = TypeVar("W", QLabel, QMessageBox)
 
 
-def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
-    """A QLabel that shows its text literally, whatever the text looks like."""
+def plain_label(text: str = "", parent: QWidget | None = None, *, wrap: bool = False) -> QLabel:
+    """A QLabel that shows its text literally, whatever the text looks like; `wrap` for
+    sentences that should wrap to the dialog's width rather than widen it."""
     label = QLabel(parent)
     label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(wrap)
     label.setText(text)
     return label
 

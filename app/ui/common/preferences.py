@@ -8,11 +8,12 @@ session (which applies them) and the settings dialog (which edits them) use them
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QSettings
 
 from app import settings as options
+from app.units import UNIT_SYSTEM_DEFAULT, UnitChoice, parse_choice
 
 SYNC_ON_RECONNECT = options.SYNC_ON_RECONNECT.path
 
@@ -37,6 +38,7 @@ class Preferences:
     server_url: str
     concurrency: int
     auto: AutoSyncSettings
+    unit_system: UnitChoice = field(default=UNIT_SYSTEM_DEFAULT)
 
 
 def _read(settings: QSettings, option: options.Option[options.T]) -> options.T:
@@ -52,6 +54,7 @@ def load_preferences(settings: QSettings) -> Preferences:
             periodic_minutes=_read(settings, options.SYNC_PERIODIC_MINUTES),
             on_start=_read(settings, options.SYNC_ON_START),
         ),
+        unit_system=parse_choice(_read(settings, options.UNIT_SYSTEM)),
     )
 
 
@@ -61,4 +64,5 @@ def save_preferences(settings: QSettings, preferences: Preferences) -> None:
     settings.setValue(options.SYNC_ON_RECONNECT.path, preferences.auto.on_reconnect)
     settings.setValue(options.SYNC_PERIODIC_MINUTES.path, preferences.auto.periodic_minutes)
     settings.setValue(options.SYNC_ON_START.path, preferences.auto.on_start)
+    settings.setValue(options.UNIT_SYSTEM.path, preferences.unit_system.value)
     settings.sync()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
@@ -98,7 +99,11 @@ def open_for_window(path: Path) -> Store | None:
     return Store.open(path)
 
 
-def show_read_only(window: QWidget, store: Store) -> None:
+class _Titled(Protocol):
+    def set_title_note(self, note: str | None) -> None: ...
+
+
+def show_read_only(window: _Titled, store: Store) -> None:
     """Say in the title that this window only browses (the sync attempts say why)."""
     if store.read_only:
-        window.setWindowTitle(f"{window.windowTitle()} — read-only, syncing is off")
+        window.set_title_note("Read-only, syncing is off")

@@ -1,5 +1,9 @@
-"""The sign-in dialog: the browser (default), a pasted access token, or the legacy
-email and password.
+"""The sign-in dialog: the browser, a pasted access token, or email and password.
+
+The browser sign-in needs FieldDesk's OAuth client registration; without one it is
+disabled, says why and how to configure it, and email and password (how FieldAgent
+Desktop signs in) is the default. When the browser cannot be opened, the address is
+shown whole, wrapped and selectable, with a Copy button.
 
 Every network step runs in the task manager's network pool so the window never
 freezes, also when the server is down; only `AccountManager.accept` (the keyring write) runs on the
@@ -16,15 +20,17 @@ import html
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QUrl, Slot
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt, QTimer, QUrl, Slot
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent, QShowEvent, QTextOption
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -46,6 +52,40 @@ log = logging.getLogger(__name__)
 __all__ = ["SignInDialog"]
 
 BROWSER, TOKEN, PASSWORD = 0, 1, 2
+NO_CLIENT = (
+    "Not available yet: browser sign-in needs FieldDesk's OAuth client registration "
+    "with Sentera. To use it, set FIELDDESK_OAUTH_CLIENT_ID and "
+    "FIELDDESK_OAUTH_CLIENT_SECRET, or client_id and client_secret under [oauth] in the "
+    "settings file."
+)
+
+
+class _AddressBox(QPlainTextEdit):
+    """A read-only, selectable address, wrapped anywhere (a URL has no spaces) and
+    exactly as tall as its lines, so none of it hides behind a scroll bar."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("signInAddress")
+        self.setReadOnly(True)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self, self._fit)  # once laid out at its real width
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        lines = max(2, round(self.document().documentLayout().documentSize().height()))
+        margins = self.contentsMargins()
+        height = lines * self.fontMetrics().lineSpacing() + margins.top() + margins.bottom()
+        self.setFixedHeight(height + 2 * round(self.document().documentMargin()) + 2)
 
 
 class SignInDialog(QDialog):
@@ -59,9 +99,14 @@ class SignInDialog(QDialog):
         tasks: TaskManager | None = None,
         open_url: Callable[[QUrl], bool] = open_url_without_secrets,
         browser_timeout: float = DEFAULT_TIMEOUT,
+        browser_available: bool | None = None,
     ) -> None:
         super().__init__(parent)
         self._manager = manager
+        # Without a registered client the authorize URL would carry an empty client_id.
+        self._browser_ok = (
+            manager.oauth_configured if browser_available is None else browser_available
+        )
         self._open_url = open_url
         self._browser_timeout = browser_timeout
         self.tasks = tasks or TaskManager(self)
@@ -81,9 +126,13 @@ class SignInDialog(QDialog):
         heading.setWordWrap(True)
         layout.addWidget(heading)
 
-        self.way_browser = QRadioButton("Sign in with FieldAgent (recommended)")
+        self.way_browser = QRadioButton(
+            "Sign in with FieldAgent in your web browser (recommended)"
+            if self._browser_ok
+            else "Sign in with FieldAgent in your web browser"
+        )
         self.way_token = QRadioButton("Paste an access token")
-        self.way_password = QRadioButton("Email and password (legacy)")
+        self.way_password = QRadioButton("Email and password")
         self._ways = QButtonGroup(self)
         self.pages = QStackedWidget()
         pages = [self._browser_page(), self._token_page(), self._password_page()]
@@ -92,15 +141,22 @@ class SignInDialog(QDialog):
             self._ways.addButton(radio, index)
             self.pages.addWidget(page)
             layout.addWidget(radio)
-        self.way_browser.setChecked(True)
+        self.browser_unavailable = plain_label(NO_CLIENT, wrap=True)
+        self.browser_unavailable.setObjectName("browserUnavailable")
+        self.browser_unavailable.setContentsMargins(22, 0, 0, 4)
+        self.browser_unavailable.setVisible(not self._browser_ok)
+        layout.insertWidget(layout.indexOf(self.way_browser) + 1, self.browser_unavailable)
+        self.way_browser.setEnabled(self._browser_ok)
+        (self.way_browser if self._browser_ok else self.way_password).setChecked(True)
+        self.pages.setCurrentIndex(BROWSER if self._browser_ok else PASSWORD)
         layout.addWidget(self.pages)
 
-        self.status = plain_label()
-        self.status.setWordWrap(True)
+        self.status = plain_label(wrap=True)
         self.busy_bar = QProgressBar()
         self.busy_bar.setRange(0, 0)
-        self.error = plain_label()
-        self.error.setWordWrap(True)
+        self.error = plain_label(wrap=True)
+        self._build_address()
+        layout.addWidget(self.address_box)
         self.error.setObjectName("signInError")
         self.error.setStyleSheet("color: #b00020;")
         for widget in (self.status, self.busy_bar, self.error):
@@ -122,6 +178,24 @@ class SignInDialog(QDialog):
         layout.addWidget(self.buttons)
         self._ways.idToggled.connect(self._way_toggled)
 
+    def _build_address(self) -> None:
+        """The sign-in address when no browser opened: all of it, wrapped, selectable."""
+        self.address_box = QWidget()
+        box = QVBoxLayout(self.address_box)
+        box.setContentsMargins(0, 0, 0, 0)
+        self.address = _AddressBox()
+        self.copy_address = QPushButton("Copy")
+        self.copy_address.setAutoDefault(False)  # Enter still means "Sign in"
+        self.copy_address.setToolTip("Copy the sign-in address, to paste into a browser")
+        self.copy_address.clicked.connect(
+            lambda: QGuiApplication.clipboard().setText(self.address.toPlainText())
+        )
+        row = QHBoxLayout()
+        row.addWidget(self.address, 1)
+        row.addWidget(self.copy_address, 0, Qt.AlignmentFlag.AlignTop)
+        box.addLayout(row)
+        self.address_box.hide()
+
     def _browser_page(self) -> QWidget:
         label = QLabel(
             "FieldDesk opens FieldAgent's sign-in page in your web browser. "
@@ -142,8 +216,7 @@ class SignInDialog(QDialog):
     def _password_page(self) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
-        hint = QLabel("FieldAgent's older sign-in method. Prefer the browser sign-in when you can.")
-        hint.setWordWrap(True)
+        hint = plain_label("The email and password you use for FieldAgent.", wrap=True)
         form.addRow(hint)
         self.email_edit = QLineEdit()
         self.email_edit.setPlaceholderText("name@example.com")
@@ -193,8 +266,10 @@ class SignInDialog(QDialog):
             if not self._open_url(QUrl(flow.authorize_url)):
                 waiting = (
                     "FieldDesk could not open a web browser. Open this address in one "
-                    f"to sign in: {flow.authorize_url}"
+                    "to sign in, then come back here:"
                 )
+                self.address.setPlainText(flow.authorize_url)
+                self.address_box.show()
         self._attempts += 1
         attempt = self._attempt = self._attempts
         self._set_busy(waiting)
@@ -211,6 +286,7 @@ class SignInDialog(QDialog):
             return False
         self._attempt, self._flow = 0, None
         self._set_busy(None)
+        self.address_box.hide()
         return True
 
     def _step_failed(self, attempt: int, error: Exception) -> None:
@@ -249,6 +325,7 @@ class SignInDialog(QDialog):
         if self._flow is not None:
             self._flow.cancel()
         self._attempt, self._flow = 0, None
+        self.address_box.hide()
 
     def reject(self) -> None:
         self._abandon()
@@ -260,8 +337,9 @@ class SignInDialog(QDialog):
         self.status.setVisible(busy)
         self.busy_bar.setVisible(busy)
         self.sign_in_button.setEnabled(not busy)
-        for widget in (self.way_browser, self.way_token, self.way_password, self.pages):
+        for widget in (self.way_token, self.way_password, self.pages):
             widget.setEnabled(not busy)
+        self.way_browser.setEnabled(not busy and self._browser_ok)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Escape while waiting stops the attempt but keeps the dialog, like Cancel.

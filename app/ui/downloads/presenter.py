@@ -1,20 +1,21 @@
 """Imagery offline in the window: pins from context menus, the downloads worker, status.
 
-`DownloadsPresenter` owns the `DownloadController` and the status bar indicator; the
-window hands it the catalogue tree and the mosaics table (for their context menus:
-"Keep offline", "Stop keeping offline", "Remove from this computer") and the sync
-controller (a download pass follows every sync that ended while something is pinned).
+`DownloadsPresenter` owns the `DownloadController` and the status bar indicator; it
+appends its entries ("Keep offline", "Stop keeping offline", "Remove from this
+computer") to the window's context menus through their hook, and the window hands it
+the sync controller (a download pass follows every sync that ended while something is
+pinned).
 `files_changed` tells the panes which mosaics' local state may look different now.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QObject, QPoint, QSettings, Qt, Signal
-from PySide6.QtWidgets import QAbstractItemView, QMenu, QWidget
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtWidgets import QMenu, QWidget
 
 from app.domain_files import FileState, Pin, PinKind
 from app.files.events import CatalogueUpdated, DownloadSummary, FileFinished
@@ -124,20 +125,31 @@ class DownloadsPresenter(QObject):
 
     # -- context menus ------------------------------------------------------------------
 
-    def install_tree_menu(self, tree: QAbstractItemView, kind_role: int, id_role: int) -> None:
-        def menu_at(point: QPoint) -> None:
-            index = tree.indexAt(point)
-            kind = _TREE_KINDS.get(str(index.data(kind_role))) if index.isValid() else None
-            if kind is None:
-                return
-            target = "" if kind is PinKind.ALL else str(index.data(id_role) or "")
-            self.tree_menu(kind, target, tree).popup(tree.viewport().mapToGlobal(point))
+    def add_context_actions(self, menu: QMenu, kind: str, sentera_ids: Sequence[str]) -> None:
+        """Append this layer's entries to the window's context menu (its hook).
 
-        tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        tree.customContextMenuRequested.connect(menu_at)
+        `kind` is what was right-clicked: "all", "organization", "field", "survey" or
+        "mosaic" (the table's selection, `sentera_ids`). One menu per view: these
+        entries follow the window's own, after a separator.
+        """
+        if kind == "mosaic":
+            if sentera_ids:
+                menu.addSeparator()
+                self.add_table_actions(menu, list(sentera_ids))
+            return
+        pin_kind = _TREE_KINDS.get(kind)
+        if pin_kind is None or (pin_kind is not PinKind.ALL and not sentera_ids):
+            return
+        menu.addSeparator()
+        self.add_tree_actions(menu, pin_kind, "" if pin_kind is PinKind.ALL else sentera_ids[0])
 
     def tree_menu(self, kind: PinKind, target_id: str, parent: QWidget) -> QMenu:
+        """A menu with only this layer's entries for a tree entry."""
         menu = QMenu(parent)
+        self.add_tree_actions(menu, kind, target_id)
+        return menu
+
+    def add_tree_actions(self, menu: QMenu, kind: PinKind, target_id: str) -> None:
         if self.is_kept(kind, target_id):
             stop = menu.addAction("Stop keeping offline")
             stop.triggered.connect(lambda: self.stop_keeping(kind, target_id))
@@ -145,27 +157,18 @@ class DownloadsPresenter(QObject):
             label = "Keep all imagery offline" if kind is PinKind.ALL else "Keep offline"
             keep = menu.addAction(label)
             keep.triggered.connect(lambda: self.keep_offline(kind, target_id))
-        return menu
-
-    def install_table_menu(self, table: QAbstractItemView, id_of: Callable[[int], Any]) -> None:
-        def menu_at(point: QPoint) -> None:
-            rows = sorted({i.row() for i in table.selectionModel().selectedRows()})
-            if not rows and table.indexAt(point).isValid():
-                rows = [table.indexAt(point).row()]
-            ids = [str(i) for i in (id_of(row) for row in rows) if i]
-            if ids:
-                self.table_menu(ids, table).popup(table.viewport().mapToGlobal(point))
-
-        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        table.customContextMenuRequested.connect(menu_at)
 
     def table_menu(self, mosaic_ids: list[str], parent: QWidget) -> QMenu:
+        """A menu with only this layer's entries for the table's selected mosaics."""
         menu = QMenu(parent)
+        self.add_table_actions(menu, mosaic_ids)
+        return menu
+
+    def add_table_actions(self, menu: QMenu, mosaic_ids: list[str]) -> None:
         keep = menu.addAction("Keep offline")
         keep.triggered.connect(lambda: self._keep_mosaics(mosaic_ids))
         remove = menu.addAction("Remove from this computer")
         remove.triggered.connect(lambda: self.remove_from_computer(mosaic_ids))
-        return menu
 
     def _keep_mosaics(self, mosaic_ids: list[str]) -> None:
         for mosaic_id in mosaic_ids:

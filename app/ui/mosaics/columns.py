@@ -47,35 +47,45 @@ class Column:
     alignment: Qt.AlignmentFlag = _LEFT
     boolean: bool = False
     width: int = 110  # default pixels at a 7-pixel average character (scaled with the font)
+    # A typically wide value (in the user's locale): the column starts at least this wide.
+    sample: Callable[[], str] | None = None
 
 
 def _bool_text(value: bool) -> str:
     return "Yes" if value else "No"
 
 
+def _date_sample() -> str:
+    return short_datetime("2024-12-31T23:59:00Z")
+
+
 COLUMNS: tuple[Column, ...] = (
     Column("name", "Name", "Mosaic name", _sort("name"), lambda m: m.name, width=210),
     Column(
         "mosaic_type", "Type", "Mosaic type", _sort("mosaic_type"),
-        lambda m: enum_label(m.mosaic_type), width=105,
+        lambda m: enum_label(m.mosaic_type), width=105, sample=lambda: "Custom indexed",
     ),
     Column(
         "captured_at", "Captured", "When the imagery was captured (your time zone)",
         _sort("captured_at"), lambda m: short_datetime(m.captured_at), width=140,
+        sample=_date_sample,
     ),
     Column("quality", "Quality", "Processing quality", _sort("quality"),
-           lambda m: enum_label(m.quality), width=80),
+           lambda m: enum_label(m.quality), width=80, sample=lambda: "Preview"),
     Column(
         "image_status", "Image status", "Status of the mosaic's imagery", _sort("image_status"),
-        lambda m: enum_label(m.image_status), width=95,
+        lambda m: enum_label(m.image_status), width=95, sample=lambda: "Processing",
     ),
     Column(
-        "area", "Area", "Area covered, with its unit", _sort("area_value"),
+        "area", "Area", "Area covered, in the unit system chosen in Preferences",
+        _sort("area_value"),
         lambda m: format_area(m.area_value, m.area_unit), _RIGHT, width=90,
+        sample=lambda: format_area(99_999.9, "HECTARE"),
     ),
     Column(
         "image_count", "Images", "Number of source images", _sort("image_count"),
         lambda m: format_count(m.image_count), _RIGHT, width=70,
+        sample=lambda: format_count(99_999),
     ),
     Column(
         "released", "Released", "Released to the organization", _sort("released"),
@@ -89,6 +99,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "updated_at", "Updated", "Last changed on FieldAgent (your time zone)",
         _sort("updated_at"), lambda m: short_datetime(m.updated_at), width=140,
+        sample=_date_sample,
     ),
     # Filled by the model from the imagery library (`MosaicTableModel.offline`), not
     # from the row: whether the mosaic's GeoTIFF is on this computer, and its size.
@@ -163,6 +174,9 @@ def _tooltip(column: Column, row: MosaicSnapshot) -> str:
         if row.is_new:
             text = f"{text} (new since you last looked)"
         return f"{text}\n{row.message}" if row.message else text
+    if column.key == "area" and row.area_value is not None:
+        sent = f"{row.area_value:g} {enum_label(row.area_unit).lower()}".strip()
+        return f"{column.text(row)} (FieldAgent gave {sent})"
     if column.key in ("captured_at", "updated_at"):
         return format_datetime_long(getattr(row, column.key))
     if column.boolean:

@@ -26,12 +26,16 @@ from app.ui.common.formatting import enum_label, format_area, format_count, form
 from app.ui.common.icons import icon
 from app.ui.common.plain import make_plain, plain_label, plain_tooltip
 
+NARROW_DETAILS = 300  # pixels: below this the details put labels above values
+
 
 def _value_label(parent: QWidget) -> QLabel:
     label = plain_label(parent=parent)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    policy.setHeightForWidth(True)  # a wrapped value gets the lines it needs
+    label.setSizePolicy(policy)
     return label
 
 
@@ -149,6 +153,7 @@ class DetailsPane(QScrollArea):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         # A narrow pane puts long values under their label instead of squeezing them.
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self._form = form
         self.values: dict[str, QLabel] = {}
         for key, title in self.FIELDS:
             self.values[key] = _value_label(page)
@@ -171,6 +176,17 @@ class DetailsPane(QScrollArea):
         self._stack.addWidget(page)
         self.setWidget(self._stack)
         self._detail: MosaicDetail | None = None
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """Narrow: each label above its value, so values keep the whole width."""
+        super().resizeEvent(event)
+        policy = (
+            QFormLayout.RowWrapPolicy.WrapAllRows
+            if self.viewport().width() < NARROW_DETAILS
+            else QFormLayout.RowWrapPolicy.WrapLongRows
+        )
+        if self._form.rowWrapPolicy() != policy:
+            self._form.setRowWrapPolicy(policy)
 
     @property
     def detail(self) -> MosaicDetail | None:

@@ -31,6 +31,7 @@ from PySide6.QtCore import Signal as QtSignal
 from app.domain import ChangeSet, Level, Scope, ScopeKind
 from app.store import MosaicQuery, MosaicSnapshot, Store
 from app.ui.common import listdiff
+from app.ui.common.formatting import time_zone_name
 from app.ui.common.tasks import TaskManager
 from app.ui.mosaics.columns import (
     COLUMNS,
@@ -133,6 +134,8 @@ class MosaicTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return column.title
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column.key in ("captured_at", "updated_at"):  # say which zone "your" is
+                return f"{column.tooltip}: {time_zone_name()}"
             return column.tooltip
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return column.alignment

@@ -9,7 +9,9 @@ Two signals feed the state:
 Probes run in the task manager's network pool; their answer comes back on the main
 thread. While
 the server is unreachable the probe backs off (5 s, 10 s, … up to 2 min); while online
-it runs every few minutes; a reachability change from the OS re-probes immediately.
+it runs every minute (one tiny query: many platforms have no reachability backend, so
+the probe is how a server gone away is noticed); a reachability change from the OS
+re-probes immediately. `heard` carries the last time FieldAgent answered anything.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ PROBE_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
 class ProbeTimings:
     """Milliseconds; tests shrink them."""
 
-    online_interval: int = 5 * 60_000
+    online_interval: int = 60_000
     first_backoff: int = 5_000
     max_backoff: int = 120_000
 
@@ -85,6 +87,7 @@ class ConnectionMonitor(QObject):
     """The window's idea of the connection; `status_changed` on every change of state."""
 
     status_changed = Signal(object)  # ConnectionStatus
+    heard = Signal(object)  # datetime (UTC): FieldAgent answered (a probe or a sync)
 
     def __init__(
         self,
@@ -102,6 +105,7 @@ class ConnectionMonitor(QObject):
         self._tasks = tasks
         self._timings = timings or ProbeTimings()
         self._status = ConnectionStatus(Connection.UNKNOWN, _now(), "Checking the connection…")
+        self._last_heard: datetime | None = None
         self._backoff = self._timings.first_backoff
         self._probing = False
         self._scheduled_delay = -1
@@ -116,6 +120,15 @@ class ConnectionMonitor(QObject):
     @property
     def status(self) -> ConnectionStatus:
         return self._status
+
+    @property
+    def last_heard(self) -> datetime | None:
+        return self._last_heard
+
+    def note_heard(self) -> None:
+        """FieldAgent answered (a probe, or a sync's request)."""
+        self._last_heard = _now()
+        self.heard.emit(self._last_heard)
 
     @property
     def probing(self) -> bool:
@@ -202,6 +215,8 @@ class ConnectionMonitor(QObject):
         if generation != self._generation:
             return  # from before a stop or recheck; the probe after it decides
         self._probing = False
+        if state in (Connection.ONLINE, Connection.SIGNED_OUT):
+            self.note_heard()  # it answered, whatever it said
         if self._network is not None and _disconnected(self._network):
             state, reason = Connection.OFFLINE, "This computer has no network connection."
         self._set(state, reason)

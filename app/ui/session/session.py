@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from keyring.backend import KeyringBackend
@@ -105,6 +106,7 @@ class AppSession(QObject):
             parent=self,
         )
         self.monitor.status_changed.connect(self._on_status)
+        self.monitor.heard.connect(self._on_heard)
         self.engine: EngineFactory | None = None  # the attached window's
         self.window: MainWindow | None = None
         self.autosync: AutoSync | None = None
@@ -199,6 +201,7 @@ class AppSession(QObject):
         self._show_account()
         status = self.monitor.status
         sync.set_connection_state(status.state, status.since, status.reason)
+        sync.toolbar.show_last_heard(self.monitor.last_heard)
         self.autosync.apply_settings(self.preferences.auto)  # arms the timer if online
 
     def detach(self) -> None:
@@ -246,7 +249,14 @@ class AppSession(QObject):
             self.window.sync.set_connection_state(status.state, status.since, status.reason)
 
     @Slot(object)
+    def _on_heard(self, when: object) -> None:
+        if self.window is not None:
+            self.window.sync.toolbar.show_last_heard(when)  # type: ignore[arg-type]
+
+    @Slot(object)
     def _on_run_finished(self, summary: RunSummary) -> None:
+        if summary.outcome in (Outcome.COMPLETE, Outcome.PARTIAL) and summary.requests:
+            self.monitor.note_heard()  # a sync that got answers is news of the server
         if summary.outcome is Outcome.SIGNED_OUT:
             self.manager.persist_worker_state()  # forget tokens the server refused
             self._resume = summary.scope
@@ -364,9 +374,14 @@ class AppSession(QObject):
         if self.settings_dialog is not None:
             self.settings_dialog.raise_()
             return self.settings_dialog
-        storage = self.window.downloads.storage_page() if self.window is not None else None
+        window = self.window
+        storage = window.downloads.storage_page() if window is not None else None
         dialog = SettingsDialog(
-            replace(self.preferences, server_url=self.server_url), self.window, storage=storage
+            replace(self.preferences, server_url=self.server_url),
+            window,
+            data_dir=Path(window.store.path).parent if window is not None else None,
+            oauth_configured=bool(self._oauth.client_id),
+            storage=storage,
         )
 
         def finished(result: int) -> None:
@@ -391,7 +406,10 @@ class AppSession(QObject):
         stored = new if server_changed else replace(new, server_url=self._stored_server)
         save_preferences(self._settings, stored)
         self._stored_server = stored.server_url
+        units_changed = new.unit_system != self.preferences.unit_system
         self.preferences = new
+        if units_changed and self.window is not None:
+            self.window.set_unit_system(new.unit_system)
         if self.engine is not None:
             self.engine.concurrency = new.concurrency
         if self.autosync is not None:

@@ -94,6 +94,10 @@ class SyncPresenter(QObject):
         controller.finished.connect(self._on_finished)
         self.coalescer.batch.connect(self._on_batch)
 
+    @property
+    def connection(self) -> Connection:
+        return self._connection
+
     # -- what the session tells it ------------------------------------------------------
     def set_signed_in(self, signed_in: bool) -> None:
         self._signed_in = signed_in

@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
 
 from app.ui.common.connection_state import Connection
-from app.ui.common.formatting import format_datetime
+from app.ui.common.formatting import format_clock_time, format_datetime
 from app.ui.common.icons import icon
 from app.ui.common.plain import plain_label, plain_tooltip
 
@@ -86,6 +86,12 @@ class MainToolbar(QToolBar):
         self.addWidget(self.connection_text)
         self.addSeparator()
         self._build_account()
+        self._last_heard: datetime | None = None
+        self._shown: tuple[Connection, datetime | None, str | None] = (
+            ConnectionState.UNKNOWN,
+            None,
+            None,
+        )
         self.show_connection(ConnectionState.UNKNOWN, None, None)
         self.show_account(None)
 
@@ -119,9 +125,15 @@ class MainToolbar(QToolBar):
         self.account.setAutoRaise(True)
         self.addWidget(self.account)
 
+    def show_last_heard(self, when: datetime | None) -> None:
+        """When FieldAgent last answered, for the connection tooltip."""
+        self._last_heard = when
+        self.show_connection(*self._shown)
+
     def show_connection(
         self, state: Connection, since: datetime | None, reason: str | None
     ) -> None:
+        self._shown = (state, since, reason)
         name, text, tip = _CONNECTION_LOOK[state]
         self.connection.setPixmap(icon(name).pixmap(QSize(18, 18), self.devicePixelRatioF()))
         self.connection_text.setText(text)
@@ -129,6 +141,11 @@ class MainToolbar(QToolBar):
             tip += f"\nSince {format_datetime(since.isoformat())}"
         if reason:
             tip += f"\n{reason}"
+        heard = self._last_heard
+        if heard is not None:
+            tip += f"\nLast heard from FieldAgent: {format_clock_time(heard)}"
+        elif state is not Connection.UNKNOWN:
+            tip += "\nNot heard from FieldAgent since FieldDesk started"
         for widget in (self.connection, self.connection_text):
             widget.setToolTip(plain_tooltip(tip))
         self.connection.setAccessibleName(f"Connection: {text or 'unknown'}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 
 from app.domain import Deleted, Level, ScopeKind, SyncPage
 from app.store import Store
@@ -24,7 +24,12 @@ def test_tree_model_and_filter_proxy(qtbot: Any, qtmodeltester: Any, filled: Sto
     assert org.data(KIND_ROLE) == ScopeKind.ORGANIZATION.value
     assert tree.rowCount(org) == 2
     field = tree.index(0, 0, org)
-    assert tree.index(0, 1, field).data() == "30"  # a survey's mosaic count
+    assert tree.index(0, 1, field).data() == "30"  # mosaics, at every level
+    assert tree.index(0, 1, org).data() == "60"
+    assert tree.index(0, 1, org).data(Qt.ItemDataRole.ToolTipRole) == "2 surveys · 60 mosaics"
+    assert tree.index(1, 1).data(Qt.ItemDataRole.ToolTipRole) == (
+        "2 fields · 4 surveys · 120 mosaics"
+    )
     assert tree.index(0, 1).data() == "120"
     proxy = CatalogueFilterProxy()
     proxy.setSourceModel(tree)
@@ -50,3 +55,33 @@ def test_tree_merges_changes_without_reset(qtbot: Any, qtmodeltester: Any, fille
     assert not resets
     assert tree.index_for(ScopeKind.SURVEY, "syn0_OR_AS0_CO1").isValid()
     assert tree.parent(QModelIndex()) == QModelIndex()
+
+
+def test_fields_with_one_name_are_told_apart(qtbot: Any, filled: Store) -> None:
+    from dataclasses import replace
+
+    from app.domain import Field
+
+    base = filled.fields()[0]
+    twins = (
+        replace(base, sentera_id="twin_a", content_hash="a", name="Bottom Quarter", farm="North"),
+        replace(base, sentera_id="twin_b", content_hash="b", name="Bottom Quarter", farm="South"),
+        # Same farm and grower: the area tells them apart.
+        replace(base, sentera_id="twin_c", content_hash="c", name="Creek", area_value=40.0),
+        replace(base, sentera_id="twin_d", content_hash="d", name="Creek", area_value=80.0),
+    )
+    assert all(isinstance(f, Field) for f in twins)
+    page = SyncPage(twins, (), (), 0)
+    filled.apply_page(
+        Level.FIELDS, base.organization_sentera_id, page, scope_complete=True, run_id=None
+    )
+    tree = CatalogueTreeModel()
+    tree.apply_snapshot(load_catalogue(filled))
+    names = {
+        sentera_id: tree.index_for(ScopeKind.FIELD, sentera_id).data()
+        for sentera_id in ("twin_a", "twin_b", "twin_c", "twin_d")
+    }
+    assert names["twin_a"] == "Bottom Quarter (North)"
+    assert names["twin_b"] == "Bottom Quarter (South)"
+    assert names["twin_c"] != names["twin_d"] and names["twin_c"].startswith("Creek (")
+    assert tree.index_for(ScopeKind.FIELD, base.sentera_id).data() == base.name  # unique: as is

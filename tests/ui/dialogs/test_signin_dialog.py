@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
-from app.account.session import AccountManager
+from app.account.session import AccountManager, OAuthSettings
 from app.account.token_store import RunOnlyKeyring, SignInMethod, TokenStore
 from app.simulator import Simulator
 from app.ui.common.tasks import NETWORK
@@ -90,11 +91,11 @@ def test_paste_an_access_token(
     assert dialog.token_edit.text() == ""
 
 
-def test_email_and_password_is_labelled_legacy_and_works(
+def test_email_and_password_works(
     qtbot: QtBot, simulator: Simulator, manager: AccountManager, token_store: TokenStore
 ) -> None:
     dialog = make_dialog(qtbot, manager, open_url=no_browser)
-    assert "legacy" in dialog.way_password.text().lower()
+    assert dialog.way_password.text() == "Email and password"
     dialog.way_password.click()
     qtbot.keyClicks(dialog.email_edit, simulator.demo_user_email)
     qtbot.keyClicks(dialog.password_edit, simulator.demo_user_password)
@@ -161,9 +162,36 @@ def test_a_browser_that_never_returns_times_out(qtbot: QtBot, manager: AccountMa
 def test_no_browser_shows_the_address_to_open(qtbot: QtBot, manager: AccountManager) -> None:
     dialog = make_dialog(qtbot, manager, open_url=lambda url: False, browser_timeout=120)
     dialog.sign_in_button.click()
-    assert "/oauth/authorize?" in dialog.status.text()
+    address = dialog.address.toPlainText()
+    assert "/oauth/authorize?" in address and "client_id=" in address
+    assert dialog.address.isVisible() and dialog.address.isReadOnly()
+    # All of it is readable: wrapped inside the box, no sideways scrolling.
+    assert dialog.address.horizontalScrollBar().maximum() == 0
+    qtbot.waitUntil(lambda: dialog.address.verticalScrollBar().maximum() == 0)
+    dialog.copy_address.click()
+    assert QGuiApplication.clipboard().text() == address
     dialog.cancel_button.click()
+    assert not dialog.address.isVisible()
     qtbot.waitUntil(lambda: not dialog.tasks.busy(NETWORK), timeout=15_000)
+
+
+def test_without_an_oauth_client_email_and_password_is_the_default(
+    qtbot: QtBot, simulator: Simulator, token_store: TokenStore
+) -> None:
+    manager = AccountManager(simulator.base_url, token_store, OAuthSettings("", ""), environ={})
+    dialog = make_dialog(qtbot, manager, open_url=the_browser)
+    assert not dialog.way_browser.isEnabled()
+    assert dialog.way_password.isChecked()
+    assert dialog.pages.currentIndex() == signin_dialog.PASSWORD
+    assert dialog.browser_unavailable.isVisible()
+    assert "FIELDDESK_OAUTH_CLIENT_ID" in dialog.browser_unavailable.text()
+    assert dialog.browser_unavailable.textFormat() == Qt.TextFormat.PlainText
+    assert "recommended" not in dialog.way_browser.text()
+    qtbot.keyClicks(dialog.email_edit, simulator.demo_user_email)
+    qtbot.keyClicks(dialog.password_edit, simulator.demo_user_password)
+    with qtbot.waitSignal(dialog.accepted, timeout=15_000):
+        dialog.sign_in_button.click()
+    assert manager.signed_in
 
 
 def test_the_run_only_notice_is_shown(qtbot: QtBot, simulator: Simulator) -> None:
