@@ -8,6 +8,7 @@ network. The account, tokens, faults and request log survive a restart.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import socket
@@ -49,6 +50,25 @@ class _PeerGoneFilter(logging.Filter):
 
 
 _PEER_GONE = _PeerGoneFilter()
+
+
+class _StoppedMidAnswerFilter(logging.Filter):
+    """Drop uvicorn's report of answers it cut off because the simulator was stopped.
+
+    Stopping gives requests in flight two seconds; an answer still being computed then
+    (a GeoTIFF drawn for `sync_files`, say) is cancelled, and uvicorn logs the
+    cancellation as an error with a traceback. The simulator is stopped on purpose (the
+    demo quitting, a test restarting it), so that is expected, not a fault of either side.
+    Any other error still gets through.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+            return False
+        return "timeout graceful shutdown exceeded" not in record.getMessage()
+
+
+_STOPPED_MID_ANSWER = _StoppedMidAnswerFilter()
 _START_TIMEOUT = 15.0
 
 
@@ -153,6 +173,7 @@ class Simulator:
     def start(self) -> Simulator:
         """Start serving (on the same port as before after a stop); returns self."""
         logging.getLogger("asyncio").addFilter(_PEER_GONE)  # idempotent: one filter object
+        logging.getLogger("uvicorn.error").addFilter(_STOPPED_MID_ANSWER)
         if self.running:
             return self
         self.dataset.prebuild()  # only `large` has such surveys; a no-op once done
