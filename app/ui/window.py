@@ -185,6 +185,8 @@ class MainWindow(QMainWindow):
         self.controller.finished.connect(downloads.after_sync)
         self.mosaics.model.offline = downloads.states.cell
         downloads.states.changed.connect(self.mosaics.model.offline_changed)
+        self.catalogue.model.offline = downloads.states.survey_mark
+        downloads.states.surveys_changed.connect(self.catalogue.model.offline_changed)
         downloads.states.reload()
         # The map's prompt: "Download" keeps that mosaic, "Keep offline" its field; the
         # map redraws when its file arrives and shows the pass's progress meanwhile.

@@ -16,9 +16,11 @@ from app.domain_files import FileState, Pin, PinKind
 from app.files.events import DownloadSummary
 from app.settings import IMAGERY_BUDGET_GB, LIBRARY_DIR
 from app.simulator import Simulator
+from app.ui.catalogue.model import OFFLINE_ROLE
 from app.ui.common.preferences import load_preferences
 from app.ui.context_menus import tree_target
 from app.ui.dialogs.settings import SettingsDialog
+from app.ui.downloads.indicator import format_bytes
 from app.ui.mosaics.columns import OFFLINE_COLUMN
 from app.ui.window import MainWindow
 from tests.files.helpers import survey_with_files
@@ -159,3 +161,48 @@ def test_the_storage_page_shows_use_frees_space_and_saves(
     assert float(str(saved.value(IMAGERY_BUDGET_GB.path))) == 2.5
     assert window.downloads.factory.quota == 2_500_000_000
     assert window.downloads.library.root == tmp_path / "elsewhere"
+
+
+def _tree_offline(window: MainWindow, survey: str) -> tuple[Any, str]:
+    """The survey row's offline state and its count cell's tooltip."""
+    index = window.catalogue.model.index_for(ScopeKind.SURVEY, survey)
+    count = index.siblingAtColumn(1)
+    return index.data(OFFLINE_ROLE), str(count.data(Qt.ItemDataRole.ToolTipRole) or "")
+
+
+def test_the_tree_shows_a_kept_surveys_imagery_offline_and_its_size(
+    qtbot: Any, make_window: Any, simulator_factory: Any, tmp_path: Path
+) -> None:
+    sim = _sim(simulator_factory, tmp_path)
+    window = make_window(sim)
+    run_sync(qtbot, window)
+    survey, mosaics = survey_with_files(sim)
+    qtbot.waitUntil(lambda: not window.tasks.busy("store"), timeout=10_000)
+    state, tip = _tree_offline(window, survey)
+    assert state is None and "Offline" not in tip  # nothing kept: the tree says nothing
+    index = window.catalogue.model.index_for(ScopeKind.SURVEY, survey)
+    assert index.siblingAtColumn(1).data(Qt.ItemDataRole.DecorationRole) is None
+
+    menu = window.downloads.tree_menu(PinKind.SURVEY, survey, window)
+    summary = _wait_pass(qtbot, window, lambda: _trigger(menu, "Keep offline"))
+
+    assert summary.complete, summary.message
+    qtbot.waitUntil(lambda: _tree_offline(window, survey)[0] == "present", timeout=10_000)
+    library = window.downloads.library
+    size = sum(f.local_bytes for f in library.files(mosaics))
+    assert size > 0
+    expected = f"Offline: all {len(mosaics)} mosaics, {format_bytes(size)}"
+    assert _tree_offline(window, survey)[1].endswith(expected)
+    assert index.data(Qt.ItemDataRole.ToolTipRole).endswith(expected)
+    assert index.siblingAtColumn(1).data(Qt.ItemDataRole.DecorationRole) is not None
+
+    # One file removed while its survey stays kept: the survey is partly here.
+    _trigger(window.downloads.table_menu([mosaics[0]], window), "Remove from this computer")
+    qtbot.waitUntil(lambda: _tree_offline(window, survey)[0] == "partial", timeout=10_000)
+    rest = sum(f.local_bytes for f in library.files(mosaics[1:]))
+    assert _tree_offline(window, survey)[1].endswith(
+        f"Offline: {len(mosaics) - 1} of {len(mosaics)} mosaics, {format_bytes(rest)}"
+    )
+
+    window.downloads.stop_keeping(PinKind.SURVEY, survey)
+    qtbot.waitUntil(lambda: _tree_offline(window, survey)[0] is None, timeout=10_000)

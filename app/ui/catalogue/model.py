@@ -3,13 +3,14 @@
 Nodes are long-lived Python objects (QModelIndex points at them), so a refresh never
 rebuilds the tree: it reads a fresh `CatalogueSnapshot` (on a background thread during
 a sync) and merges it in, node by node, with the smallest insert/remove/dataChanged
-calls. A survey's icon is its sync state; counts sit in a second column.
+calls. A survey's icon is its sync state; counts sit in a second column, with the
+survey's offline mark (its kept imagery all here, partly, or not yet) as their icon.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -28,6 +29,7 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 KIND_ROLE = Qt.ItemDataRole.UserRole + 10
 ID_ROLE = Qt.ItemDataRole.UserRole + 11
 STATE_ROLE = Qt.ItemDataRole.UserRole + 12
+OFFLINE_ROLE = Qt.ItemDataRole.UserRole + 13  # a survey's offline state, or None
 
 _STATE_ICONS = {
     SyncState.SYNCED: "state-synced",
@@ -41,6 +43,13 @@ _KIND_ICONS = {
     ScopeKind.FIELD: "field",
     ScopeKind.SURVEY: "survey",
 }
+# A survey's kept imagery: all here, part of it, none yet (the sync states' marks).
+_OFFLINE_ICONS = {"present": "state-synced", "partial": "state-incomplete",
+                  "missing": "state-never"}  # fmt: skip
+
+
+def _lines(text: str, mark: tuple[str, str] | None) -> str:
+    return text if mark is None else "\n".join(line for line in (text, mark[1]) if line)
 
 
 class Node:
@@ -68,6 +77,21 @@ class CatalogueTreeModel(QAbstractItemModel):
         self._by_key: dict[tuple[str, str | None], Node] = {}
         self._snapshot = CatalogueSnapshot.empty()
         self._icons: dict[str, Any] = {}
+        # survey id -> (offline state, tooltip line), or None; set by the window from
+        # the imagery library (app/ui/downloads), answered from memory when painting.
+        self.offline: Callable[[str], tuple[str, str] | None] = lambda _survey: None
+
+    def offline_changed(self, survey_ids: Iterable[str] | None) -> None:
+        """Repaint these surveys' rows (None: every survey) after their offline state moved."""
+        if survey_ids is None:
+            survey_ids = [k[1] for k in self._by_key if k[0] == ScopeKind.SURVEY.value and k[1]]
+        for survey_id in survey_ids:
+            node = self._by_key.get((ScopeKind.SURVEY.value, survey_id))
+            if node is not None:
+                row = node.row()
+                self.dataChanged.emit(
+                    self.createIndex(row, 0, node), self.createIndex(row, self.COLUMNS - 1, node)
+                )
 
     # -- lookups used by the window -------------------------------------------------------
     @property
@@ -149,13 +173,18 @@ class CatalogueTreeModel(QAbstractItemModel):
             return data.sentera_id
         if role == STATE_ROLE:
             return None if data.state is None else data.state.value
+        mark = self._offline_mark(data)
+        if role == OFFLINE_ROLE:
+            return None if mark is None else mark[0]
         if column == 1:
             if role == Qt.ItemDataRole.DisplayRole:
                 return "" if data.count is None else format_count(data.count)
             if role == Qt.ItemDataRole.TextAlignmentRole:
                 return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            if role == Qt.ItemDataRole.DecorationRole and mark is not None:
+                return self._icon(_OFFLINE_ICONS.get(mark[0], "blank"))
             if role == Qt.ItemDataRole.ToolTipRole:
-                return plain_tooltip(data.count_tooltip)
+                return plain_tooltip(_lines(data.count_tooltip, mark))
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return data.name
@@ -167,7 +196,7 @@ class CatalogueTreeModel(QAbstractItemModel):
             )
             return self._icon(name)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return plain_tooltip(data.tooltip)
+            return plain_tooltip(_lines(data.tooltip, mark))
         if role == Qt.ItemDataRole.FontRole and data.new_count:
             from PySide6.QtGui import QFont
 
@@ -175,6 +204,11 @@ class CatalogueTreeModel(QAbstractItemModel):
             font.setBold(True)
             return font
         return None
+
+    def _offline_mark(self, data: NodeData) -> tuple[str, str] | None:
+        if data.kind is not ScopeKind.SURVEY or data.sentera_id is None:
+            return None
+        return self.offline(data.sentera_id)
 
     def _icon(self, name: str) -> Any:
         if name not in self._icons:

@@ -8,9 +8,10 @@ from PySide6.QtCore import QModelIndex, Qt
 
 from app.domain import Deleted, Level, ScopeKind, SyncPage
 from app.store import Store
-from app.ui.catalogue.model import KIND_ROLE, CatalogueTreeModel
+from app.ui.catalogue.model import KIND_ROLE, OFFLINE_ROLE, CatalogueTreeModel
 from app.ui.catalogue.proxy import CatalogueFilterProxy
 from app.ui.catalogue.snapshot import load_catalogue
+from app.ui.downloads.states import SurveyOffline
 
 SURVEY = "syn0_OR_AS0_CO0"
 
@@ -85,3 +86,27 @@ def test_fields_with_one_name_are_told_apart(qtbot: Any, filled: Store) -> None:
     assert names["twin_b"] == "Bottom Quarter (South)"
     assert names["twin_c"] != names["twin_d"] and names["twin_c"].startswith("Creek (")
     assert tree.index_for(ScopeKind.FIELD, base.sentera_id).data() == base.name  # unique: as is
+
+
+def test_a_surveys_offline_mark_joins_its_tooltips_and_repaints(qtbot: Any, filled: Store) -> None:
+    """The window's lookup is a plain function here; the window test drives the real one."""
+    tree = CatalogueTreeModel()
+    tree.apply_snapshot(load_catalogue(filled))
+    index = tree.index_for(ScopeKind.SURVEY, SURVEY)
+    assert index.data(OFFLINE_ROLE) is None
+    marks = {SURVEY: SurveyOffline(kept=3, present=0, present_bytes=0)}
+    tree.offline = lambda survey: (
+        None if survey not in marks else (marks[survey].state, marks[survey].text)
+    )
+    with qtbot.waitSignal(tree.dataChanged) as changed:
+        tree.offline_changed([SURVEY])
+    assert changed.args[0].internalPointer() is index.internalPointer()
+    assert index.data(OFFLINE_ROLE) == "missing"
+    count_tip = index.siblingAtColumn(1).data(Qt.ItemDataRole.ToolTipRole)
+    assert count_tip.endswith("\nKept offline: 3 mosaics, none downloaded yet")
+    assert index.siblingAtColumn(1).data(Qt.ItemDataRole.DecorationRole) is not None
+    marks[SURVEY] = SurveyOffline(kept=3, present=2, present_bytes=12_400_000)
+    assert index.data(OFFLINE_ROLE) == "partial"
+    assert index.data(Qt.ItemDataRole.ToolTipRole).endswith("\nOffline: 2 of 3 mosaics, 12.4 MB")
+    field = index.parent()
+    assert field.data(OFFLINE_ROLE) is None  # surveys only
