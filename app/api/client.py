@@ -9,6 +9,8 @@ rejected token, which is refreshed through the token provider and retried once.
 Query documents come from `resources/queries`; ids and hashes travel only as
 GraphQL variables, and the token only in the `Authorization` header. Pages carry
 `response_bytes`: what came over the wire (compressed, when the server gzips).
+Every exchange has a total deadline and a cap on the decompressed body, both set
+per client (`deadline`, `max_response_bytes`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from app.api.auth import TokenProvider
-from app.api.errors import SignedOut, TokenRejected
+from app.api.errors import ApiError, SignedOut, TokenRejected
 from app.api.parse import (
     parse_organizations,
     parse_sync_fields,
@@ -33,7 +35,14 @@ from app.api.parse import (
     parse_user,
 )
 from app.api.resources import load_query
-from app.api.transport import check_server_url, error_for_status, make_http_client, transport_error
+from app.api.transport import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    check_server_url,
+    error_for_status,
+    make_http_client,
+    read_response,
+)
 from app.domain import Field, Mosaic, OrganizationPage, Survey, SyncPage
 
 T = TypeVar("T")
@@ -64,8 +73,14 @@ class FieldAgentClient:
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout | None = None,
         user_agent: str | None = None,
+        deadline: float = DEFAULT_DEADLINE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
+        """`deadline`: seconds one exchange may take in all; `max_response_bytes`: the
+        cap on a decompressed response body (see `app.api.transport.read_response`)."""
         self._url = check_server_url(graphql_url)
+        self._deadline = deadline
+        self._max_response_bytes = max_response_bytes
         self._tokens = token_provider
         self._http = make_http_client(transport=transport, timeout=timeout, agent=user_agent)
 
@@ -180,9 +195,16 @@ class FieldAgentClient:
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         started = time.perf_counter()
         try:
-            response = self._http.post(self._url, content=body, headers=headers)
-        except httpx.RequestError as exc:
-            error = transport_error(exc, what)
+            response, content = read_response(
+                self._http,
+                self._url,
+                content=body,
+                headers=headers,
+                what=what,
+                deadline=self._deadline,
+                max_bytes=self._max_response_bytes,
+            )
+        except ApiError as error:
             log.debug(
                 "%s scope=%s hashes=%d failed after %.0f ms: %s",
                 name,
@@ -191,7 +213,7 @@ class FieldAgentClient:
                 (time.perf_counter() - started) * 1000,
                 error,
             )
-            raise error from exc
+            raise
         size = response.num_bytes_downloaded
         log.debug(
             "%s scope=%s hashes=%d -> HTTP %d, %d bytes in %.0f ms",
@@ -203,5 +225,5 @@ class FieldAgentClient:
             (time.perf_counter() - started) * 1000,
         )
         if response.status_code != 200:
-            raise error_for_status(response, what, scrub=token)
-        return parse(response.content, size, scrub=token)
+            raise error_for_status(response, what, scrub=token, body=content)
+        return parse(content, size, scrub=token)

@@ -12,6 +12,7 @@ status codes, host names and field names, and server-provided text is scrubbed.
     ├── NetworkError               yes   connection refused/reset, DNS, closed mid-response
     ├── TLSError                   no    the server's certificate was refused (TLS handshake)
     ├── RequestTimeout             yes   connect/read/write/pool timeout, HTTP 408
+    │   └── DeadlineExceeded       yes   the whole exchange took longer than its deadline
     ├── RetryLater                 yes   the server is busy; `retry_after` seconds if it said
     │   ├── RateLimited            yes   HTTP 429
     │   └── ServerError            yes   HTTP 5xx; `status`
@@ -29,7 +30,9 @@ status codes, host names and field names, and server-provided text is scrubbed.
     │   ├── NotJson                no    an HTML page, garbage
     │   ├── TruncatedResponse      yes   the body ends early (a dropped connection, a proxy)
     │   ├── MissingField           no    a required field is absent
-    │   └── WrongType              no    a field has the wrong JSON type or an invalid value
+    │   ├── WrongType              no    a field has the wrong JSON type or an invalid value
+    │   ├── ResponseTooLarge       no    the decompressed body is larger than the size cap
+    │   └── BrokenPage             no    a page breaks the contract (duplicate id, bad hash)
     └── InvalidServerUrl           no    a non-HTTPS URL for a host that is not loopback
 """
 
@@ -40,8 +43,10 @@ from typing import Any, ClassVar
 __all__ = [
     "ApiError",
     "AuthError",
+    "BrokenPage",
     "ClientRefused",
     "CredentialsRefused",
+    "DeadlineExceeded",
     "Forbidden",
     "GraphQLError",
     "InvalidServerUrl",
@@ -53,6 +58,7 @@ __all__ = [
     "RateLimited",
     "RequestRejected",
     "RequestTimeout",
+    "ResponseTooLarge",
     "RetryLater",
     "ServerError",
     "ServerUnavailable",
@@ -109,6 +115,14 @@ class RequestTimeout(ApiError):
     user_message_text = (
         "FieldAgent is not responding. The connection may be slow; FieldDesk will try again."
     )
+
+
+class DeadlineExceeded(RequestTimeout):
+    """The exchange as a whole outlasted its deadline, however steadily bytes arrived.
+
+    Per-read timeouts cannot catch a server that drips a byte just often enough to
+    keep each read alive; this can.
+    """
 
 
 class RetryLater(ApiError):
@@ -235,6 +249,17 @@ class MissingField(ProtocolError):
 
 class WrongType(ProtocolError):
     """A field has the wrong JSON type, or a value outside what the schema allows."""
+
+
+class ResponseTooLarge(ProtocolError):
+    """The body inflated past the size cap: a gzip bomb, or a server gone wrong.
+
+    Not retryable: the same request would bring back the same body.
+    """
+
+
+class BrokenPage(ProtocolError):
+    """A sync page that parses but breaks the documented contract (see `app.api.parse`)."""
 
 
 class InvalidServerUrl(ApiError, ValueError):

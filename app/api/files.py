@@ -24,7 +24,7 @@ def parse_sync_files(
     content: bytes, response_bytes: int = 0, *, scrub: str | None = None
 ) -> SyncPage[RemoteFile]:
     data = parse.decode(content, SyncFilesData, scrub=scrub)
-    return parse.sync_page(data.sync_files, response_bytes)
+    return parse.sync_page(data.sync_files, response_bytes, "sync_files")
 
 
 def sync_files(

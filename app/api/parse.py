@@ -5,12 +5,25 @@ then `data` straight into the Structs of `app.api.records`, which check every se
 field. A body that breaks them raises a `ProtocolError` subclass naming the field,
 e.g. `sync_mosaics.upserted[12].images.total_count`; the envelope's `errors` list
 becomes a `GraphQLError` (or an `AuthError` subclass when its code says the token was
-refused). Fields the server adds beyond the selection are ignored.
+refused). Fields the server adds beyond the selection are ignored. JSON nested too
+deeply to decode (msgspec raises RecursionError) is a `NotJson`, like any body that
+cannot be read.
+
+Sync pages are also held to the documented contract, one policy per breach:
+- the same `sentera_id` twice in one page (upserted and deleted together): the page
+  is rejected with `BrokenPage`, since which copy is right cannot be known. Nothing of
+  the page is committed; that scope fails, the others go on.
+- an empty `content_hash`, or one longer than 256 characters (real ones are 16):
+  rejected with `BrokenPage` for the same reason; such a hash would be sent back on
+  every later call.
+- more items than the query's documented page cap: accepted with a logged warning;
+  every item is still valid, only the server's paging is off.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any, TypeVar
 
@@ -18,6 +31,7 @@ import msgspec
 
 from app.api.errors import (
     AuthError,
+    BrokenPage,
     Forbidden,
     GraphQLError,
     MissingField,
@@ -38,6 +52,12 @@ from app.api.records import (
 from app.domain import Field, Mosaic, OrganizationPage, Survey, SyncPage
 
 D = TypeVar("D")
+
+log = logging.getLogger(__name__)
+
+# Items per page the API documents for each sync query; more is logged, not refused.
+PAGE_CAPS = {"sync_fields": 300, "sync_surveys": 2000, "sync_mosaics": 2000, "sync_files": 2000}
+MAX_HASH_LENGTH = 256
 
 _AUTH_CODES = {"UNAUTHENTICATED", "UNAUTHORIZED", "INVALID_TOKEN"}
 _FORBIDDEN_CODES = {"FORBIDDEN"}
@@ -62,6 +82,8 @@ def decode(content: bytes, kind: type[D], *, scrub: str | None = None) -> D:
     """
     try:
         envelope = _ENVELOPE.decode(content)
+    except RecursionError:
+        raise _too_deep() from None
     except msgspec.ValidationError:
         raise WrongType("response is not a JSON object", field="(root)") from None
     except msgspec.DecodeError as exc:
@@ -75,8 +97,14 @@ def decode(content: bytes, kind: type[D], *, scrub: str | None = None) -> D:
         decoder = _DECODERS[kind] = msgspec.json.Decoder(kind)
     try:
         return decoder.decode(envelope.data)  # type: ignore[no-any-return]
+    except RecursionError:
+        raise _too_deep() from None
     except msgspec.ValidationError as exc:
         raise _invalid(str(exc)) from None
+
+
+def _too_deep() -> NotJson:
+    return NotJson("response is JSON nested too deeply to read")
 
 
 def _undecodable(content: bytes, exc: msgspec.DecodeError) -> ProtocolError:
@@ -132,7 +160,32 @@ def graphql_error(errors: Any, *, scrub: str | None = None) -> AuthError | Graph
 # -- pages ----------------------------------------------------------------------------
 
 
-def sync_page(page: SyncPageRecord[Any], response_bytes: int) -> SyncPage[Any]:
+def check_page(page: SyncPageRecord[Any], query: str) -> None:
+    """Apply the module's page policy: BrokenPage for a breach, a warning past the cap."""
+    seen: set[str] = set()
+    for part in ("upserted", "deleted"):
+        for index, item in enumerate(getattr(page, part)):
+            where = f"{query}.{part}[{index}]"
+            if item.sentera_id in seen:
+                raise BrokenPage("the same id appears twice in one page", field=where)
+            seen.add(item.sentera_id)
+            if not 0 < len(item.content_hash) <= MAX_HASH_LENGTH:
+                raise BrokenPage(
+                    f"content hash of {len(item.content_hash)} characters",
+                    field=f"{where}.content_hash",
+                )
+    cap = PAGE_CAPS.get(query)
+    if cap is not None and len(page.upserted) + len(page.deleted) > cap:
+        log.warning(
+            "%s: %d items in one page, more than the documented %d; accepted",
+            query,
+            len(page.upserted) + len(page.deleted),
+            cap,
+        )
+
+
+def sync_page(page: SyncPageRecord[Any], response_bytes: int, query: str = "sync") -> SyncPage[Any]:
+    check_page(page, query)
     return SyncPage(
         upserted=tuple([item.to_domain() for item in page.upserted]),
         deleted=tuple([item.to_domain() for item in page.deleted]),
@@ -145,21 +198,22 @@ def sync_page(page: SyncPageRecord[Any], response_bytes: int) -> SyncPage[Any]:
 def parse_sync_fields(
     content: bytes, response_bytes: int = 0, *, scrub: str | None = None
 ) -> SyncPage[Field]:
-    return sync_page(decode(content, SyncFieldsData, scrub=scrub).sync_fields, response_bytes)
+    data = decode(content, SyncFieldsData, scrub=scrub)
+    return sync_page(data.sync_fields, response_bytes, "sync_fields")
 
 
 def parse_sync_surveys(
     content: bytes, response_bytes: int = 0, *, scrub: str | None = None
 ) -> SyncPage[Survey]:
     data = decode(content, SyncSurveysData, scrub=scrub)
-    return sync_page(data.sync_surveys, response_bytes)
+    return sync_page(data.sync_surveys, response_bytes, "sync_surveys")
 
 
 def parse_sync_mosaics(
     content: bytes, response_bytes: int = 0, *, scrub: str | None = None
 ) -> SyncPage[Mosaic]:
     data = decode(content, SyncMosaicsData, scrub=scrub)
-    return sync_page(data.sync_mosaics, response_bytes)
+    return sync_page(data.sync_mosaics, response_bytes, "sync_mosaics")
 
 
 def parse_organizations(

@@ -2,7 +2,9 @@
 
 One place decides which server URLs are acceptable (HTTPS, or plain HTTP on loopback
 only), how the `httpx.Client` is configured (timeouts, User-Agent, TLS verification,
-no redirects) and how transport failures and HTTP statuses map onto the error tree.
+no redirects), how a response is read (streamed, within a total deadline and a size
+cap on the decompressed bytes) and how transport failures and HTTP statuses map onto
+the error tree.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import httpx
 from app import APP_NAME, __version__
 from app.api.errors import (
     ApiError,
+    DeadlineExceeded,
     Forbidden,
     InvalidServerUrl,
     NetworkError,
     RateLimited,
     RequestRejected,
     RequestTimeout,
+    ResponseTooLarge,
     ServerError,
     ServerUnavailable,
     TLSError,
@@ -35,10 +39,13 @@ from app.api.errors import (
 from app.api.parse import graphql_error
 
 __all__ = [
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "check_server_url",
     "error_for_status",
     "make_http_client",
+    "read_response",
     "transport_error",
     "user_agent",
 ]
@@ -46,6 +53,15 @@ __all__ = [
 # Stalls, not total time, are what we time out on: `read` is the longest silence
 # tolerated while a large page is produced and streamed.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=30.0, pool=30.0)
+
+# Per-read timeouts never fire on a server that drips a byte just often enough, so
+# every exchange also has a total deadline. The largest legitimate page (2,000
+# mosaics) is a few MB and takes seconds even on a poor link; two minutes is generous.
+DEFAULT_DEADLINE = 120.0
+
+# Counted on the decompressed bytes: the largest legitimate page is a few MB, so 64 MB
+# is far above any real answer and far below what a gzip bomb would inflate to.
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 
 def user_agent() -> str:
@@ -110,6 +126,68 @@ def make_http_client(
     )
 
 
+def read_response(
+    http: httpx.Client,
+    url: httpx.URL,
+    *,
+    content: bytes,
+    headers: dict[str, str],
+    what: str,
+    deadline: float = DEFAULT_DEADLINE,
+    max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+) -> tuple[httpx.Response, bytes]:
+    """POST `content` and read the whole answer: (response, decompressed body).
+
+    The body is streamed so that its decompressed size is counted as it arrives (a
+    gzip bomb fails at `max_bytes`, not after inflating in memory) and a monotonic
+    `deadline` (seconds) is checked between chunks. Each phase's own timeout is also
+    capped by the time left, so a server that sends nothing at all fails on time too.
+    Raises DeadlineExceeded, ResponseTooLarge or the `transport_error` of a failure.
+    """
+    give_up = time.monotonic() + deadline
+
+    def expired() -> DeadlineExceeded:
+        return DeadlineExceeded(f"no complete answer within the {deadline:g} s deadline ({what})")
+
+    try:
+        with http.stream(
+            "POST", url, content=content, headers=headers, timeout=_capped(http.timeout, deadline)
+        ) as response:
+            received = 0
+            chunks: list[bytes] = []
+            for chunk in response.iter_bytes():
+                received += len(chunk)
+                if received > max_bytes:
+                    raise ResponseTooLarge(
+                        f"response larger than the {max_bytes:,}-byte cap once decompressed"
+                        f" ({what})"
+                    )
+                chunks.append(chunk)
+                if time.monotonic() > give_up:
+                    raise expired()
+    except httpx.TimeoutException as exc:
+        if time.monotonic() >= give_up:
+            raise expired() from exc
+        raise transport_error(exc, what) from exc
+    except httpx.RequestError as exc:
+        raise transport_error(exc, what) from exc
+    return response, b"".join(chunks)
+
+
+def _capped(timeout: httpx.Timeout, limit: float) -> httpx.Timeout:
+    """`timeout` with no phase longer than `limit` seconds."""
+
+    def cap(value: float | None) -> float:
+        return limit if value is None else min(value, limit)
+
+    return httpx.Timeout(
+        connect=cap(timeout.connect),
+        read=cap(timeout.read),
+        write=cap(timeout.write),
+        pool=cap(timeout.pool),
+    )
+
+
 def transport_error(exc: httpx.RequestError, what: str) -> ApiError:
     """Map an httpx failure (no usable response) onto the error tree."""
     detail = f"{what}: {type(exc).__name__}: {exc}"
@@ -151,8 +229,10 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def error_for_status(response: httpx.Response, what: str, *, scrub: str | None = None) -> ApiError:
-    """The error a non-200 response stands for. The body must have been read."""
+def error_for_status(
+    response: httpx.Response, what: str, *, scrub: str | None = None, body: bytes | None = None
+) -> ApiError:
+    """The error a non-200 response stands for: `body`, or the response's read body."""
     status = response.status_code
     detail = f"{what}: HTTP {status}"
     if status == 401:
@@ -171,8 +251,8 @@ def error_for_status(response: httpx.Response, what: str, *, scrub: str | None =
     if status in (400, 422):
         # GraphQL servers answer 400 to documents they cannot run; that is a GraphQL error.
         try:
-            errors = json.loads(response.content).get("errors")
-        except (ValueError, AttributeError):
+            errors = json.loads(response.content if body is None else body).get("errors")
+        except (ValueError, AttributeError, RecursionError):
             errors = None
         if errors:
             return graphql_error(errors, scrub=scrub)
