@@ -74,6 +74,8 @@ class DownloadSummary:
     bytes_downloaded: int
     failures: tuple[tuple[str, str], ...]  # (mosaic id, message)
     message: str | None  # the one thing to tell the user, when not complete
+    # FieldAgent could not be reached at all (the window then shows it offline at once).
+    unreachable: bool = False
 
 
 DownloadEvent = FileProgress | OverallProgress | FileFinished | CatalogueUpdated

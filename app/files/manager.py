@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from app.api.client import FieldAgentClient
-from app.api.errors import ApiError
+from app.api.errors import ApiError, NetworkError
 from app.api.transport import make_http_client
 from app.domain_files import RemoteFile
 from app.files import budget
@@ -113,6 +113,7 @@ class DownloadManager:
             )
             return DownloadSummary(False, False, len(wanted), 0, 0, 0, (), message)
         problem: str | None = None
+        unreachable = False
         links: dict[str, tuple[RemoteFile, float]] = {}
         try:
             result = sync_catalogue(self.client, self.library, wanted, cancel=cancel)
@@ -122,6 +123,7 @@ class DownloadManager:
             if not result.complete and not cancel.cancelled:
                 problem = "The list of files could not be brought up to date."
         except ApiError as error:
+            unreachable = isinstance(error, NetworkError)
             problem = f"The list of files could not be updated: {error}"
             log.info("File catalogue sync failed: %s", error)
         self.library.sweep()
@@ -153,6 +155,7 @@ class DownloadManager:
             bytes_downloaded=outcome.bytes,
             failures=tuple(outcome.failures),
             message=None if complete else problem,
+            unreachable=unreachable,
         )
 
     def _adopt(self, row: FileRow) -> bool:

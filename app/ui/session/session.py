@@ -42,6 +42,7 @@ from app.api.auth import OAuthTokens, TokenProvider
 from app.api.client import FieldAgentClient
 from app.api.errors import AuthError
 from app.domain import Outcome, Scope
+from app.files.events import DownloadSummary
 from app.store import Store
 from app.sync.events import RunSummary
 from app.sync.worker import ClientFactory, EngineFactory, SyncController
@@ -197,12 +198,18 @@ class AppSession(QObject):
             parent=self,
         )
         window.controller.finished.connect(self.autosync.on_run_finished)
+        # Any failed request says so at once, downloads included, not only a sync.
+        window.downloads.controller.finished.connect(self._on_download_pass_finished)
         self.autosync.next_sync_changed.connect(sync.set_next_sync)
         self._show_account()
         status = self.monitor.status
         sync.set_connection_state(status.state, status.since, status.reason)
         sync.toolbar.show_last_heard(self.monitor.last_heard)
         self.autosync.apply_settings(self.preferences.auto)  # arms the timer if online
+
+    def _on_download_pass_finished(self, summary: DownloadSummary) -> None:
+        if summary.unreachable:
+            self.monitor.report_unreachable(summary.message or "FieldAgent could not be reached.")
 
     def detach(self) -> None:
         """The window is closing: nothing of this session may touch it any more."""

@@ -22,6 +22,7 @@ from app import settings as options
 from app.account.session import OAuthSettings
 from app.account.token_store import SERVICE_NAME
 from app.domain import Level, Outcome, Scope
+from app.domain_files import Pin, PinKind
 from app.simulator import Simulator
 from app.store import DB_FILENAME, Store
 from app.sync.events import RunSummary
@@ -223,6 +224,27 @@ def test_a_run_cut_off_by_the_network_says_so_and_continues(
     assert kept > 0 and len(app.window.store.local_hashes(Level.MOSAICS, survey)) == (
         sim.dataset.mosaic_count(survey)
     )
+
+
+def test_a_download_pass_that_cannot_reach_fieldagent_shows_it_offline_at_once(
+    qtbot: Any, make_app: Callable[..., App], simulator: Simulator
+) -> None:
+    app = make_app(simulator, token=simulator.demo_token)
+    app.wait_for(qtbot, Connection.ONLINE)
+    assert app.window.sync.start_sync(Scope.everything())
+    assert app.wait_for_runs(qtbot, 1).outcome is Outcome.COMPLETE
+    app.window.store.add_pin(Pin(PinKind.SURVEY, simulator.dataset.survey_ids()[0]))
+    seen: list[Connection] = []
+    app.session.monitor.status_changed.connect(lambda status: seen.append(status.state))
+    # Only the file catalogue's requests are cut: the monitor's own probe still answers,
+    # so nothing but the download pass can make the state change.
+    simulator.faults.add(kind="close_connection", query="sync_files", times=None)
+
+    with qtbot.waitSignal(app.window.downloads.controller.finished, timeout=WAIT) as done:
+        assert app.window.downloads.start()
+
+    assert done.args[0].unreachable and not done.args[0].complete
+    qtbot.waitUntil(lambda: Connection.UNREACHABLE in seen, timeout=WAIT)
 
 
 def test_settings_change_the_periodic_interval_live(
