@@ -152,7 +152,7 @@ def _download(
     args: argparse.Namespace, store: Any, _token_provider: Callable[[str], TokenProvider]
 ) -> int:
     from app.api.client import FieldAgentClient
-    from app.files.events import DownloadCancel
+    from app.domain import CancelToken
     from app.files.manager import DownloadManager, DownloadOptions
     from app.files.settings import resolve_quota
 
@@ -165,7 +165,7 @@ def _download(
     library = library_for(args, store)
     quota = resolve_quota(args.budget_gb, library.root)
     options = DownloadOptions(quota=quota, concurrency=max(1, args.concurrency))
-    cancel = DownloadCancel()
+    cancel = CancelToken()
     bar = _Bar(sys.stderr)
     with FieldAgentClient(server, tokens) as client:
         manager = DownloadManager(library=library, client=client, options=options)

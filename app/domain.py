@@ -14,6 +14,7 @@ an unknown value from the server is kept, never rejected.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
@@ -203,3 +204,25 @@ class ChangeSet:
             or self.cascaded_surveys
             or self.cascaded_mosaics
         )
+
+
+class CancelToken:
+    """A thread-safe cancel flag, shared by the sync engine and the downloads.
+
+    Checked between pages, chunks and before every commit; `wait` doubles as a backoff
+    sleep that ends early on cancel.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; return True early if cancelled meanwhile."""
+        return self._event.wait(seconds)

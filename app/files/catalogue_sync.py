@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 from app.api.client import FieldAgentClient
 from app.api.files import OWNERS_CAP, sync_files
+from app.domain import CancelToken
 from app.domain_files import RemoteFile
-from app.files.events import DownloadCancel
 from app.files.library import Library
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def sync_catalogue(
     library: Library,
     mosaic_ids: Sequence[str],
     *,
-    cancel: DownloadCancel,
+    cancel: CancelToken,
     clock: Callable[[], float] = time.monotonic,
 ) -> CatalogueResult:
     store = library.store

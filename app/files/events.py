@@ -6,25 +6,7 @@ workers); a Qt adaptor forwards them as queued signals, the command line draws a
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-
-
-class DownloadCancel:
-    """A thread-safe cancel flag, checked between chunks; `wait` doubles as backoff sleep."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def wait(self, seconds: float) -> bool:
-        return self._event.wait(seconds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from app.domain import CancelToken
 from app.files.errors import (
     DiskFull,
     DownloadError,
@@ -29,7 +30,6 @@ from app.files.errors import (
     LinkExpired,
     RetryableDownloadError,
 )
-from app.files.events import DownloadCancel
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def fetch(
     size: int,
     content_hash: str,
     limits: Limits,
-    cancel: DownloadCancel,
+    cancel: CancelToken,
     on_bytes: Callable[[int], None],
 ) -> None:
     """Bring `part` up to `size` bytes of the version `content_hash` (see the docstring)."""
@@ -133,7 +133,7 @@ def _write_body(
     size: int,
     deadline: float,
     limits: Limits,
-    cancel: DownloadCancel,
+    cancel: CancelToken,
     on_bytes: Callable[[int], None],
 ) -> None:
     mode = "r+b" if offset and part.exists() else "wb"

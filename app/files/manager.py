@@ -27,6 +27,7 @@ import httpx
 from app.api.client import FieldAgentClient
 from app.api.errors import ApiError, NetworkError
 from app.api.transport import make_http_client
+from app.domain import CancelToken
 from app.domain_files import RemoteFile
 from app.files import budget
 from app.files.catalogue_sync import fresh_links, sync_catalogue
@@ -38,7 +39,6 @@ from app.files.errors import (
 )
 from app.files.events import (
     CatalogueUpdated,
-    DownloadCancel,
     DownloadEvent,
     DownloadSummary,
     FileFinished,
@@ -94,10 +94,10 @@ class DownloadManager:
         self,
         *,
         survey_id: str | None = None,
-        cancel: DownloadCancel | None = None,
+        cancel: CancelToken | None = None,
         on_event: Callable[[DownloadEvent], None] | None = None,
     ) -> DownloadSummary:
-        cancel = cancel or DownloadCancel()
+        cancel = cancel or CancelToken()
         # GDAL takes a moment to load; let it load while the catalogue syncs.
         threading.Thread(target=_load_rasterio, name="load-rasterio", daemon=True).start()
         emit = on_event or (lambda event: None)
@@ -222,7 +222,7 @@ class DownloadManager:
         rows: list[FileRow],
         links: dict[str, tuple[RemoteFile, float]],
         targets: list[FileRow],
-        cancel: DownloadCancel,
+        cancel: CancelToken,
         emit: Callable[[DownloadEvent], None],
     ) -> _Outcome:
         outcome = _Outcome()
@@ -276,7 +276,7 @@ class DownloadManager:
         return outcome
 
     def _collect(
-        self, future: Future[None], row: FileRow, cancel: DownloadCancel, outcome: _Outcome
+        self, future: Future[None], row: FileRow, cancel: CancelToken, outcome: _Outcome
     ) -> FileFinished | None:
         """Record one worker's result; the event to emit (None: cancelled, said nothing)."""
         try:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.files.events import DownloadCancel, DownloadEvent, DownloadSummary
+from app.domain import CancelToken
+from app.files.events import DownloadEvent, DownloadSummary
 from app.files.library import Library
 from app.files.manager import DownloadManager, DownloadOptions
 from app.store.store import Store
@@ -35,7 +36,7 @@ class PassFactory:
         self,
         *,
         survey_id: str | None,
-        cancel: DownloadCancel,
+        cancel: CancelToken,
         on_event: Callable[[DownloadEvent], None],
     ) -> DownloadSummary:
         if self.client_factory is None:

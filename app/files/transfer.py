@@ -18,10 +18,10 @@ import httpx
 
 from app.api.client import FieldAgentClient
 from app.api.errors import ApiError
+from app.domain import CancelToken
 from app.domain_files import RemoteFile
 from app.files.catalogue_sync import fresh_links
 from app.files.errors import DownloadError, FileChangedOnServer, LinkExpired, VerificationFailed
-from app.files.events import DownloadCancel
 from app.files.fetch import Cancelled, Limits, fetch
 from app.files.library import Library, local_name_for
 from app.files.progress import ProgressBoard
@@ -51,7 +51,7 @@ class Transfer:
         client: FieldAgentClient,
         http: httpx.Client,
         policy: TransferPolicy,
-        cancel: DownloadCancel,
+        cancel: CancelToken,
         board: ProgressBoard,
     ) -> None:
         self.library = library

@@ -6,30 +6,11 @@ the Qt worker forwards them to the UI thread unchanged.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
-from app.domain import Level, Outcome, Scope, SyncError
+from app.domain import CancelToken, Level, Outcome, Scope, SyncError
 
 __all__ = ["CancelToken", "Progress", "RunSummary", "ScopeFailure"]
-
-
-class CancelToken:
-    """A thread-safe cancel flag, checked between pages and before every commit."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to `seconds`; return True early if cancelled meanwhile."""
-        return self._event.wait(seconds)
 
 
 @dataclass(frozen=True, slots=True)

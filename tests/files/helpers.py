@@ -11,7 +11,8 @@ import httpx
 
 from app.api.client import FieldAgentClient
 from app.api.files import sync_files
-from app.files.events import DownloadCancel, DownloadEvent, DownloadSummary, FileFinished
+from app.domain import CancelToken
+from app.files.events import DownloadEvent, DownloadSummary, FileFinished
 from app.files.fetch import Limits
 from app.files.library import Library
 from app.files.manager import DownloadManager, DownloadOptions
@@ -63,7 +64,7 @@ def run_pass(
     *,
     quota: int = 10**9,
     events: Events | None = None,
-    cancel: DownloadCancel | None = None,
+    cancel: CancelToken | None = None,
     survey_id: str | None = None,
     **options: Any,
 ) -> DownloadSummary:

@@ -8,8 +8,9 @@ from pathlib import Path
 import rasterio
 
 from app.api.client import FieldAgentClient
+from app.domain import CancelToken
 from app.domain_files import FileState, Pin, PinKind
-from app.files.events import DownloadCancel, FileProgress, OverallProgress
+from app.files.events import FileProgress, OverallProgress
 from app.files.library import Library
 from app.simulator import Simulator
 from app.store import Store
@@ -83,7 +84,7 @@ def test_a_cancelled_download_keeps_its_part_and_resumes_from_it(
     _, mosaics = survey_with_files(sim)
     store.add_pin(Pin(PinKind.MOSAIC, mosaics[0]))
     sim.faults.add(kind="trickle", query="files", chunks=40, interval=0.05, times=1)
-    cancel = DownloadCancel()
+    cancel = CancelToken()
     events = Events(hook=lambda e: cancel.cancel() if isinstance(e, FileProgress) else None)
 
     first = run_pass(library, client, events=events, cancel=cancel)

@@ -14,9 +14,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from app.domain import CancelToken
 from app.files.events import (
     CatalogueUpdated,
-    DownloadCancel,
     DownloadEvent,
     DownloadSummary,
     FileFinished,
@@ -35,7 +35,7 @@ class DownloadWorker(QObject):
     catalogue_updated = Signal(object)  # CatalogueUpdated
     finished = Signal(object)  # DownloadSummary
 
-    def __init__(self, factory: PassFactory, cancel: DownloadCancel) -> None:
+    def __init__(self, factory: PassFactory, cancel: CancelToken) -> None:
         super().__init__()
         self._factory = factory
         self._cancel = cancel
@@ -92,7 +92,7 @@ class DownloadController(QObject):
         self._thread: QThread | None = None
         # Held until the pass ends: a parentless worker would be deleted with its wrapper.
         self._worker: DownloadWorker | None = None
-        self._cancel: DownloadCancel | None = None
+        self._cancel: CancelToken | None = None
 
     @property
     def is_running(self) -> bool:
@@ -101,7 +101,7 @@ class DownloadController(QObject):
     def start(self, survey_id: str | None = None) -> bool:
         if self._thread is not None or self.factory.client_factory is None:
             return False
-        self._cancel = DownloadCancel()
+        self._cancel = CancelToken()
         thread = QThread()
         thread.setObjectName("fielddesk-downloads")
         worker = DownloadWorker(self.factory, self._cancel)
