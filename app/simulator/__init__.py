@@ -9,13 +9,14 @@
         sim.imagery.folder                   # where generated GeoTIFFs are cached
         sim.auth.advance_clock(3_601)        # tokens and download links expire now
         sim.stop(); sim.start()              # go offline and back, same port
+        SimulatorConfig(hostile_names=True)  # a malicious server (see hostile)
 
 Modules: `config` (settings, sizes), `generate` (the seeded account), `catalogue` and
 `dataset` (state, sync pages, mutations), `scopes` (the sync algorithm), `graphql_api`
 (schema and resolvers), `auth`/`auth_routes` (tokens, OAuth, legacy sessions),
 `geometry` (field outlines), `files` (File records, signed links), `rasterplan`,
 `rasterpixels` and `imagery` (the mosaics' GeoTIFFs: grid, pixels, cache), `filehost`
-(the download links' server), `faults`/`delivery` (misbehaviour), `app` (routes),
+(the download links' server), `faults`/`delivery`/`hostile` (misbehaviour), `app` (routes),
 `server` (uvicorn thread), `live` (changes over time), `__main__` (command line).
 """
 

@@ -2,6 +2,7 @@
 
     fielddesk-sim --port 8765 --size demo --seed 1 --live 10 \
         --fault sync_mosaics:http_status:503:times=2
+    fielddesk-sim --size tiny --hostile names --hostile gzip_bomb
 
 It prints its URL, a ready-to-use demo token and the OAuth client, so the app (or curl)
 can talk to it straight away.
@@ -17,14 +18,22 @@ import time
 from pathlib import Path
 
 from app.simulator.config import SIZES, SimulatorConfig
+from app.simulator.hostile import HOSTILE_KINDS, arm
 from app.simulator.server import Simulator
 
 FAULT_HELP = (
     "arm a fault: [query:]kind[:value][:name=value...], e.g. sync_mosaics:http_status:503:"
     "times=2, latency:0.5:times=forever, sync_surveys:rate_limit:retry_after=3. Kinds: "
     "latency, http_status, rate_limit, close_connection, truncated_body, non_json, "
-    "graphql_error, missing_field, expire_token, trickle, stuck_remaining, expire_link "
+    "graphql_error, missing_field, expire_token, trickle, stuck_remaining, expire_link, "
+    "hold, empty_page, deep_json, gzip_bomb, over_cap, duplicate_id, bad_hash "
     "(files: the download links). Repeatable."
+)
+HOSTILE_HELP = (
+    "answer as a malicious server on every sync_mosaics: drip (a byte every 2 s), "
+    "deep_json (100,000 levels), gzip_bomb (2 MB inflating to 2 GiB), over_cap (a page "
+    "above the documented cap), duplicate_id, empty_hash, long_hash (10 kB); or names "
+    "(markup and terminal controls in names, messages and a GraphQL error). Repeatable."
 )
 
 
@@ -85,6 +94,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="folder for the generated GeoTIFFs (default: the user cache folder)",
     )
     parser.add_argument("--fault", action="append", default=[], help=FAULT_HELP)
+    parser.add_argument(
+        "--hostile", action="append", default=[], choices=HOSTILE_KINDS, help=HOSTILE_HELP
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -112,10 +124,14 @@ def main(argv: list[str] | None = None, *, stop: threading.Event | None = None) 
             oauth_auto_approve=not args.sign_in_page,
             imagery_scale=args.imagery_scale,
             imagery_cache_dir=args.imagery_cache,
+            hostile_names="names" in args.hostile,
         )
         simulator = Simulator(config)
         for spec in args.fault:
             simulator.faults.add_spec(spec)
+        for kind in args.hostile:
+            if kind != "names":
+                arm(kind, simulator.faults, simulator.dataset, page_cap=config.mosaics_cap)
         simulator.start()
     except (ValueError, TypeError, OSError, RuntimeError) as exc:
         print(f"fielddesk-sim: {exc}", file=sys.stderr)

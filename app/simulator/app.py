@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.simulator import delivery
+from app.simulator import delivery, hostile
 from app.simulator.auth_routes import auth_routes
 from app.simulator.faults import Fault, FaultKind
 from app.simulator.filehost import FileEndpoint
@@ -175,6 +175,7 @@ class GraphQLEndpoint:
             base_url=f"{request.url.scheme}://{request.url.netloc}",
             user=user,
             stuck=any(f.kind is FaultKind.STUCK_REMAINING for f in fired),
+            uncapped=any(f.kind is FaultKind.OVER_CAP for f in fired),
         )
         variables = payload.get("variables")
         result = run(
@@ -189,6 +190,10 @@ class GraphQLEndpoint:
             elif fault.kind is FaultKind.EMPTY_PAGE:
                 _empty_page(result.data, fault.remaining)
                 context.pages.clear()  # the log then says what was really sent
+            elif fault.kind is FaultKind.DUPLICATE_ID:
+                hostile.duplicate_first(result.data)
+            elif fault.kind is FaultKind.BAD_HASH:
+                hostile.set_first_hash(result.data, fault.length)
         body: dict[str, Any] = {}
         if result.errors:
             body.update(_errors(*result.errors))

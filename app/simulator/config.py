@@ -80,6 +80,9 @@ class SimulatorConfig:
     # Keep the content hashes each sync request sent in the request log (tests that
     # check the exact checkpoint; off by default to keep big runs small).
     record_hashes: bool = False
+    # Hostile text in part of the account: markup and terminal controls in names and
+    # messages, and a GraphQL error that carries them (see hostile.make_names_hostile).
+    hostile_names: bool = False
 
     def __post_init__(self) -> None:
         if self.size not in SIZE_SPECS:

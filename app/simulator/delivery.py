@@ -1,9 +1,10 @@
 """Sending a reply, honestly or with a transport fault.
 
 Endpoints build a `Reply` (status, headers, bytes); `respond` turns it into an ASGI
-response, cutting the JSON in half, dropping the connection mid-body or trickling it
-out slowly when a fault asks for it. Faults that replace the whole answer (an HTTP error,
-a 429, an HTML page) are built here too, so every endpoint misbehaves the same way.
+response, cutting the JSON in half, dropping the connection mid-body, trickling it out
+slowly or sending a gzip bomb in its place when a fault asks for it. Faults that
+replace the whole answer (an HTTP error, a 429, an HTML page, JSON nested too deeply)
+are built here too, so every endpoint misbehaves the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from app.simulator import hostile
 from app.simulator.faults import Fault, FaultKind
 
 _STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
@@ -61,6 +63,8 @@ def replacement(faults: Sequence[Fault]) -> Reply | None:
         if fault.kind is FaultKind.NON_JSON:
             page = "<html><body><h1>Service temporarily unavailable</h1></body></html>"
             return Reply(200, page.encode(), "text/html")
+        if fault.kind is FaultKind.DEEP_JSON:
+            return Reply(200, hostile.deep_json(fault.depth))
     return None
 
 
@@ -133,6 +137,8 @@ class _FaultyResponse(Response):
 def respond(reply: Reply, faults: Sequence[Fault]) -> tuple[Response, int]:
     """The ASGI response for a reply under the given faults, and the bytes it will send."""
     for fault in faults:
+        if fault.kind is FaultKind.GZIP_BOMB:  # whatever the answer was
+            return hostile.gzip_bomb(fault.inflated), hostile.bomb_wire_size(fault.inflated)
         if fault.kind is FaultKind.TRUNCATED_BODY:
             reply = Reply(
                 reply.status, reply.body[: len(reply.body) // 2], reply.media_type, reply.headers

@@ -33,6 +33,18 @@ Kinds and their parameters:
 - empty_page (remaining): a sync page with no upserted or deleted items that still
   reports `remaining` items left (default: the count the server computed); the
   documented loop must end there.
+Hostile answers (see `hostile`: what each is for, and `--hostile` on the command line):
+- deep_json (depth): HTTP 200 whose JSON nests `depth` arrays (100,000 by default).
+- gzip_bomb (inflated): HTTP 200 with `Content-Encoding: gzip` whose body inflates to
+  `inflated` bytes of zeros (2 GiB by default, about 2 MB on the wire), streamed from
+  one precomputed block, so the simulator never holds more than a megabyte of it.
+- over_cap: the sync page ignores the page cap and carries every item left in the
+  scope (give the scope more items than the documented cap first).
+- duplicate_id: the page's first upserted item comes twice, the copy with another hash.
+- bad_hash (length): the page's first upserted item gets a content hash of `length`
+  characters (0 by default: an empty hash; 10240 for a 10 kB one).
+A slow drip needs no kind of its own: `trickle` with `chunks` larger than the body sends
+it a byte at a time (e.g. chunks=1000000000, interval=2: a byte every 2 s, for hours).
 On the file host ("files"), close_connection, trickle and truncated_body act on the
 file's bytes: half of them then a dropped connection, slow pieces, or a complete
 response that carries only half of them.
@@ -63,6 +75,11 @@ class FaultKind(StrEnum):
     EXPIRE_LINK = "expire_link"
     HOLD = "hold"
     EMPTY_PAGE = "empty_page"
+    DEEP_JSON = "deep_json"
+    GZIP_BOMB = "gzip_bomb"
+    OVER_CAP = "over_cap"
+    DUPLICATE_ID = "duplicate_id"
+    BAD_HASH = "bad_hash"
 
 
 # The parameter a bare value on the command line sets, per kind.
@@ -75,6 +92,9 @@ _POSITIONAL = {
     FaultKind.TRICKLE: "interval",
     FaultKind.HOLD: "seconds",
     FaultKind.EMPTY_PAGE: "remaining",
+    FaultKind.DEEP_JSON: "depth",
+    FaultKind.GZIP_BOMB: "inflated",
+    FaultKind.BAD_HASH: "length",
 }
 
 
@@ -96,6 +116,9 @@ class Fault:
     interval: float = 0.2
     parties: int = 0
     remaining: int | None = None
+    depth: int = 100_000
+    inflated: int = 2 * 1024**3
+    length: int = 0
     seen: int = 0  # matching requests so far
     fired: int = 0  # times it fired so far
     # hold: how many requests arrived, how many wait now, whether released or met.

@@ -59,6 +59,7 @@ class RequestContext:
     base_url: str
     user: Item
     stuck: bool = False
+    uncapped: bool = False  # over_cap: the page ignores its cap
     pages: list[PageOutcome] = field(default_factory=list)
 
 
@@ -88,6 +89,10 @@ def _page(info: GraphQLResolveInfo[RequestContext], page: PageOutcome) -> Item:
         "failed": page.failed,
         "remaining_count": page.remaining_count,
     }
+
+
+def _cap(ctx: RequestContext, cap: int) -> int:
+    return 1_000_000_000 if ctx.uncapped else cap
 
 
 def _not_found(error: UnknownScope) -> GraphQLError:
@@ -134,7 +139,7 @@ def _sync_fields(
         page = ctx.dataset.sync_fields(
             organization_sentera_id,
             content_hashes,
-            ctx.config.fields_cap,
+            _cap(ctx, ctx.config.fields_cap),
             include_descendants=bool(include_descendant_organizations),
             stuck=ctx.stuck,
         )
@@ -152,7 +157,7 @@ def _sync_surveys(
     ctx = _context(info)
     try:
         page = ctx.dataset.sync_surveys(
-            field_sentera_id, content_hashes, ctx.config.surveys_cap, stuck=ctx.stuck
+            field_sentera_id, content_hashes, _cap(ctx, ctx.config.surveys_cap), stuck=ctx.stuck
         )
     except UnknownScope as exc:
         raise _not_found(exc) from None
@@ -168,7 +173,7 @@ def _sync_mosaics(
     ctx = _context(info)
     try:
         page = ctx.dataset.sync_mosaics(
-            survey_sentera_id, content_hashes, ctx.config.mosaics_cap, stuck=ctx.stuck
+            survey_sentera_id, content_hashes, _cap(ctx, ctx.config.mosaics_cap), stuck=ctx.stuck
         )
     except UnknownScope as exc:
         raise _not_found(exc) from None
@@ -182,7 +187,9 @@ def _sync_files(
     content_hashes: list[str],
 ) -> Item:
     ctx = _context(info)
-    return _page(info, ctx.dataset.sync_files(owners, content_hashes, ctx.config.files_cap))
+    return _page(
+        info, ctx.dataset.sync_files(owners, content_hashes, _cap(ctx, ctx.config.files_cap))
+    )
 
 
 def _reference(key: str) -> Any:

@@ -27,6 +27,7 @@ from app.simulator.config import SimulatorConfig
 from app.simulator.dataset import Dataset
 from app.simulator.faults import FaultInjector
 from app.simulator.files import UrlSigner
+from app.simulator.hostile import HostileAccount, make_names_hostile
 from app.simulator.imagery import ImageryCache
 from app.simulator.live import LiveChanges
 from app.simulator.requestlog import RequestLog
@@ -83,6 +84,9 @@ class Simulator:
             imagery_scale=self.config.imagery_scale,
         )
         self.faults = FaultInjector()
+        self.hostile: HostileAccount | None = (
+            make_names_hostile(self.dataset, self.faults) if self.config.hostile_names else None
+        )
         self.request_log = RequestLog()
         self.auth = AuthService(
             users=self.dataset.users,
