@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from app.terminal import terminal_safe
+
 log = logging.getLogger(__name__)
 
 LOG_DIRNAME = "logs"
@@ -67,10 +69,16 @@ def scrub_secrets(text: str) -> str:
 
 
 class ScrubbingFormatter(logging.Formatter):
-    """Scrubs the whole formatted record, traceback included."""
+    """Scrubs the whole formatted record, traceback included, and escapes its controls.
+
+    Log lines quote server text (a failed scope's message, a name), and both handlers end
+    on something a terminal interprets: stderr directly, the file when a user `tail`s or
+    `cat`s it. So every control and bidi-override character is shown as an escape; line
+    feeds stay, a traceback keeps its shape.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
-        return scrub_secrets(super().format(record))
+        return terminal_safe(scrub_secrets(super().format(record)), keep_newlines=True)
 
 
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):

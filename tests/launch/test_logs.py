@@ -115,6 +115,26 @@ def test_secrets_never_reach_stderr(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "[redacted]" in err
 
 
+def test_server_text_in_a_log_line_cannot_drive_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A failed scope's message is server text: ESC, BEL, CR and RTL overrides are escaped
+    on stderr and in the file, while the line feeds of a traceback stay."""
+    setup = logs.configure_logging(tmp_path, console=True)
+    logger = logging.getLogger("app.hostile")
+    hostile = "survey failed: \x1b]0;owned\x07\x1b[31mred\rover \u202eevil"
+    try:
+        raise RuntimeError(hostile)
+    except RuntimeError:
+        logger.exception("scope failed: %s", hostile)
+    for text in (capsys.readouterr().err, setup.log_file.read_text()):
+        assert "scope failed" in text
+        for char in ("\x1b", "\x07", "\r", "\u202e"):
+            assert char not in text
+        assert "\\x1b]0;owned\\x07" in text and "\\u202eevil" in text
+        assert "Traceback (most recent call last):\n" in text
+
+
 def test_scrub_keeps_ordinary_text() -> None:
     text = "token_provider=<StaticTokenProvider>; synced 40 fields; page token budget"
     assert logs.scrub_secrets(text) == text
