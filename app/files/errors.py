@@ -3,6 +3,8 @@
 ```
 DownloadError                      (expected; .message is for the user)
 ├── RetryableDownloadError         (network cut, stall, 5xx, short body: retried with backoff)
+│   ├── ServerBusy                 (429 or 503: back off, for its Retry-After if it sent one)
+│   └── DownloadTimedOut           (no answer or no byte in time: back off too)
 ├── LinkExpired                    (403 from the file host: ask sync_files for a fresh URL)
 ├── FileChangedOnServer            (another version is served: sync the catalogue again)
 ├── FileGone                       (404/410: the server no longer has the file)
@@ -26,6 +28,19 @@ class DownloadError(Exception):
 
 class RetryableDownloadError(DownloadError):
     retryable = True
+
+
+class ServerBusy(RetryableDownloadError):
+    """The file host said "not now" (429, 503); `retry_after` is its Retry-After, if any."""
+
+    def __init__(self, message: str, *, status: int, retry_after: float | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class DownloadTimedOut(RetryableDownloadError):
+    pass
 
 
 class LinkExpired(DownloadError):

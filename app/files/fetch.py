@@ -25,10 +25,12 @@ from app.domain import CancelToken
 from app.files.errors import (
     DiskFull,
     DownloadError,
+    DownloadTimedOut,
     FileChangedOnServer,
     FileGone,
     LinkExpired,
     RetryableDownloadError,
+    ServerBusy,
 )
 
 log = logging.getLogger(__name__)
@@ -68,8 +70,13 @@ def fetch(
     limits: Limits,
     cancel: CancelToken,
     on_bytes: Callable[[int], None],
+    on_answer: Callable[[], None] | None = None,
 ) -> None:
-    """Bring `part` up to `size` bytes of the version `content_hash` (see the docstring)."""
+    """Bring `part` up to `size` bytes of the version `content_hash` (see the docstring).
+
+    `on_answer` is called when the response's headers arrive: the time to the first
+    answer is the latency the download limiter learns from (the whole transfer's time
+    says more about the file's size than about the server's load)."""
     have = part_size(part)
     if have > size:
         _truncate(part)
@@ -84,10 +91,12 @@ def fetch(
     timeout = httpx.Timeout(connect=15.0, read=limits.stall_seconds, write=15.0, pool=15.0)
     try:
         with http.stream("GET", url, headers=headers, timeout=timeout) as response:
+            if on_answer is not None:
+                on_answer()
             offset = _check(response, have, size, etag)
             _write_body(response, part, offset, size, deadline, limits, cancel, on_bytes)
     except httpx.TimeoutException as error:
-        raise RetryableDownloadError(f"The download stalled ({type(error).__name__}).") from error
+        raise DownloadTimedOut(f"The download stalled ({type(error).__name__}).") from error
     except httpx.TransportError as error:
         raise RetryableDownloadError(f"The connection was lost ({error}).") from error
     got = part_size(part)
@@ -104,7 +113,13 @@ def _check(response: httpx.Response, have: int, size: int, etag: str) -> int:
         raise FileGone("The server no longer has this file.")
     if status == 416:
         raise FileChangedOnServer("The file on the server is not the size FieldDesk expected.")
-    if status == 429 or status >= 500:
+    if status in (429, 503):
+        raise ServerBusy(
+            f"The file server answered HTTP {status}.",
+            status=status,
+            retry_after=retry_after(response.headers.get("retry-after")),
+        )
+    if status >= 500:
         raise RetryableDownloadError(f"The file server answered HTTP {status}.")
     if status not in (200, 206):
         raise DownloadError(f"The file server answered HTTP {status}.")
@@ -117,6 +132,18 @@ def _check(response: httpx.Response, have: int, size: int, etag: str) -> int:
     if first != have:
         raise RetryableDownloadError("The server resumed at another byte; starting over.")
     return have
+
+
+def retry_after(header: str | None) -> float | None:
+    """Seconds from a Retry-After header; None when absent or not a plain number
+    (an HTTP date from a file host is rare enough to fall back to our own backoff)."""
+    if header is None:
+        return None
+    try:
+        seconds = float(header.strip())
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 and seconds == seconds else None
 
 
 def _content_range_start(header: str | None) -> int | None:

@@ -45,8 +45,9 @@ from app.files.events import (
 )
 from app.files.fetch import Cancelled, Limits, part_size
 from app.files.library import ForeignFolder, Library, local_name_for
+from app.files.pacing import RequestLimiter
 from app.files.progress import ProgressBoard
-from app.files.transfer import Transfer, TransferPolicy
+from app.files.transfer import Sleep, Transfer, TransferPolicy
 from app.files.verify import verify_geotiff
 from app.store.files import FileRow
 
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class DownloadOptions:
     quota: int
-    concurrency: int = 4
+    concurrency: int = 4  # downloads at once; with a limiter, the most it may allow
     limits: Limits = field(default_factory=Limits)
     max_attempts: int = 6
     base_delay: float = 0.5
@@ -77,10 +78,16 @@ class DownloadManager:
         client: FieldAgentClient,
         options: DownloadOptions,
         http: httpx.Client | None = None,
+        limiter: RequestLimiter | None = None,
+        sleep: Sleep | None = None,
     ) -> None:
+        """`limiter` decides how many downloads are in flight (None: `concurrency`,
+        fixed); `sleep` waits between retries (tests record it instead of waiting)."""
         self.library = library
         self.client = client
         self.options = options
+        self.limiter = limiter
+        self._sleep = sleep
         self._http = http or make_http_client()
         self._owns_http = http is None
 
@@ -260,8 +267,12 @@ class DownloadManager:
             policy=policy,
             cancel=cancel,
             board=board,
+            limiter=self.limiter,
+            sleep=self._sleep,
         )
-        workers = max(1, min(options.concurrency, len(rows)))
+        # With a limiter, a worker per download it may allow; it decides how many run.
+        most = self.limiter.maximum if self.limiter is not None else options.concurrency
+        workers = max(1, min(most, len(rows)))
         with ThreadPoolExecutor(workers, thread_name_prefix="download") as pool:
             futures: dict[Future[None], FileRow] = {
                 pool.submit(transfer.run, row, links.get(row.mosaic_id)): row for row in rows
@@ -287,6 +298,8 @@ class DownloadManager:
             outcome.disk_full = True
             outcome.problem = error.message
             cancel.cancel()  # stop the other workers; what is stored stays
+            if self.limiter is not None:
+                self.limiter.wake_all()  # those waiting for a turn see the cancel now
             return FileFinished(row.mosaic_id, False, error.message)
         except DownloadError as error:
             outcome.failures.append((row.mosaic_id, error.message))

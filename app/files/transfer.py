@@ -4,6 +4,9 @@ Runs on the manager's pool and never writes the store (the manager records the r
 on its own thread). Network trouble is retried with jittered exponential backoff and
 resumes from the `.part`; an expired link is replaced through `sync_files`; a file that
 fails verification is fetched once more from zero; a cancel is raised as `Cancelled`.
+A 429 or 503 with a Retry-After is retried after exactly that pause (capped), not our
+own guess. With a limiter (`pacing.py`) each request to the file host holds a slot
+from its first byte sent to its last byte received, and tells the limiter how it went.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import logging
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -21,9 +25,17 @@ from app.api.errors import ApiError
 from app.domain import CancelToken
 from app.domain_files import RemoteFile
 from app.files.catalogue_sync import fresh_links
-from app.files.errors import DownloadError, FileChangedOnServer, LinkExpired, VerificationFailed
+from app.files.errors import (
+    DownloadError,
+    DownloadTimedOut,
+    FileChangedOnServer,
+    LinkExpired,
+    ServerBusy,
+    VerificationFailed,
+)
 from app.files.fetch import Cancelled, Limits, fetch
 from app.files.library import Library, local_name_for
+from app.files.pacing import RequestLimiter
 from app.files.progress import ProgressBoard
 from app.files.verify import verify_geotiff
 from app.store.files import FileRow
@@ -32,6 +44,10 @@ log = logging.getLogger(__name__)
 
 _jitter = random.Random()
 Link = tuple[RemoteFile, float]  # the File with its signed URL, and when it was fetched
+# Sleeps up to the given seconds; True if the pass was cancelled meanwhile.
+Sleep = Callable[[float], bool]
+# The longest a host's Retry-After may hold one download back (as the sync's backoff).
+MAX_RETRY_AFTER = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +69,8 @@ class Transfer:
         policy: TransferPolicy,
         cancel: CancelToken,
         board: ProgressBoard,
+        limiter: RequestLimiter | None = None,
+        sleep: Sleep | None = None,
     ) -> None:
         self.library = library
         self.client = client
@@ -60,6 +78,8 @@ class Transfer:
         self.policy = policy
         self.cancel = cancel
         self.board = board
+        self.limiter = limiter
+        self.sleep: Sleep = sleep or cancel.wait
 
     def run(self, row: FileRow, link: Link | None) -> None:
         assert row.size is not None
@@ -99,6 +119,31 @@ class Transfer:
     def _fetch(self, row: FileRow, url: str | None) -> None:
         if url is None:
             raise DownloadError("The server has no stored file for this mosaic yet.")
+        if self.limiter is None:
+            self._fetch_now(row, url, None)
+            return
+        try:
+            slot = self.limiter.acquire(self.cancel)
+        except Exception:
+            if self.cancel.cancelled:  # the limiter's own "cancelled while waiting"
+                raise Cancelled from None
+            raise
+        started = time.monotonic()
+        answered: list[float] = []
+        try:
+            self._fetch_now(row, url, lambda: answered.append(time.monotonic() - started))
+        except ServerBusy as error:
+            slot.refused(error.status, retry_after=error.retry_after)
+            raise
+        except DownloadTimedOut:
+            slot.timed_out()
+            raise
+        except BaseException:
+            slot.ignore()  # cancelled, cut, expired link...: says nothing about load
+            raise
+        slot.success(answered[0] if answered else None)
+
+    def _fetch_now(self, row: FileRow, url: str, on_answer: Callable[[], None] | None) -> None:
         assert row.size is not None
         fetch(
             self.http,
@@ -109,13 +154,18 @@ class Transfer:
             limits=self.policy.limits,
             cancel=self.cancel,
             on_bytes=lambda count: self.board.add(row.mosaic_id, count),
+            on_answer=on_answer,
         )
 
     def _back_off(self, row: FileRow, error: Exception, attempts: int) -> None:
-        ceiling = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempts - 1))
-        delay = _jitter.uniform(0, ceiling)  # "full jitter": workers retry apart
+        if isinstance(error, ServerBusy) and error.retry_after is not None:
+            # The host said when: earlier would be refused again, later wastes time.
+            delay = min(error.retry_after, MAX_RETRY_AFTER)
+        else:
+            ceiling = min(self.policy.max_delay, self.policy.base_delay * 2 ** (attempts - 1))
+            delay = _jitter.uniform(0, ceiling)  # "full jitter": workers retry apart
         log.info("%s: %s; retrying in %.1f s", row.mosaic_id, error, delay)
-        if self.cancel.wait(delay):
+        if self.sleep(delay):
             raise Cancelled
 
     def _fresh_link(self, row: FileRow) -> Link:

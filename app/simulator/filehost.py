@@ -11,11 +11,14 @@ Faults (endpoint name "files", scope id the File's sentera_id, so one file or al
 close_connection (half the body, then the connection drops), trickle (slow pieces),
 truncated_body (a complete response shorter than the file), expire_link (403 as if
 the link had expired), http_status/rate_limit/non_json (the host fails), latency.
+A cap on downloads in flight (`Admission.limit_files`) refuses the one too many with
+429/503 and a Retry-After before anything else is looked at.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
@@ -54,8 +57,16 @@ class _FileStream(Response):
     def __init__(self, status: int, headers: dict[str, str], body: _Body | None) -> None:
         super().__init__(None, status, headers, "image/tiff")
         self._body = body
+        self.on_done: Callable[[], None] | None = None  # the download left the host
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self._send_all(receive, send)
+        finally:
+            if self.on_done is not None:
+                self.on_done()
+
+    async def _send_all(self, receive: Receive, send: Send) -> None:
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
@@ -115,23 +126,40 @@ class FileEndpoint:
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
         file_id = request.path_params["file_id"]
-        fired = self.s.faults.take(("files",), file_id, graphql=False)
-        response, sent, status = await self._respond(request, file_id, fired)
-        await pause(delivery.latency(fired), request.receive)
+        refusal = self.s.admission.enter_file()
+        if refusal is not None:
+            self._log(request, len(refusal.body), refusal.status_code, ("admission",), started)
+            return refusal
+        try:
+            fired = self.s.faults.take(("files",), file_id, graphql=False)
+            response, sent, status = await self._respond(request, file_id, fired)
+            await pause(delivery.latency(fired), request.receive)
+        except BaseException:
+            self.s.admission.leave_file()
+            raise
+        if isinstance(response, _FileStream):
+            response.on_done = self.s.admission.leave_file  # in flight until the last byte
+        else:
+            self.s.admission.leave_file()
+        self._log(request, sent, status, tuple(f.kind.value for f in fired), started)
+        return response
+
+    def _log(
+        self, request: Request, sent: int, status: int, faults: tuple[str, ...], started: float
+    ) -> None:
         self.s.request_log.append(
             RequestRecord(
                 query_name="files",
-                scope_id=file_id,
+                scope_id=request.path_params["file_id"],
                 hashes_sent=0,
                 bytes_in=0,
                 bytes_out=sent,
                 status=status,
-                faults=tuple(f.kind.value for f in fired),
+                faults=faults,
                 server_seconds=time.perf_counter() - started,
                 path=request.url.path,
             )
         )
-        return response
 
     async def _respond(
         self, request: Request, file_id: str, fired: list[Fault]

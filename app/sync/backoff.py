@@ -10,6 +10,11 @@ Pauses only ever extend: a shorter `Retry-After` arriving while a longer pause r
 does not shorten it. Each pause is capped (`max_pause`) so a hostile or broken server
 cannot park the client for a day; the engine's retry policy still bounds the total.
 
+The same object remembers what the last run learnt of the server's capacity
+(`LearnedLimit`: the limit it settled on, its latency floor, where it was refused), so
+the next run in this process starts there instead of climbing from a small start again.
+It lives in memory only and holds numbers, never a token or anything else secret.
+
 Time comes from an injected clock (monotonic seconds), so tests drive it by hand.
 """
 
@@ -20,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["MAX_PAUSE", "Pause", "ServerBackoff", "backoff_for"]
+__all__ = ["MAX_PAUSE", "LearnedLimit", "Pause", "ServerBackoff", "backoff_for"]
 
 # The longest a single Retry-After may hold every request back, in seconds.
 MAX_PAUSE = 120.0
@@ -36,6 +41,17 @@ class Pause:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class LearnedLimit:
+    """What an adaptive limiter knew of the server when it last judged its answers."""
+
+    limit: int  # the limit in force then (after any cut)
+    floor: float | None  # the latency floor, seconds (None: not measured yet)
+    ceiling: int | None  # requests in flight at the last refusal still remembered
+    probing: bool  # still in slow start: no sign of congestion seen yet
+    at: float  # clock seconds when it was learnt
+
+
 class ServerBackoff:
     """The shared "do not send before" time of one server. Thread-safe."""
 
@@ -46,6 +62,7 @@ class ServerBackoff:
         self._until = float("-inf")
         self._reason = ""
         self._pauses = 0
+        self._learned: LearnedLimit | None = None
 
     @property
     def clock(self) -> Clock:
@@ -80,6 +97,17 @@ class ServerBackoff:
         """How many times a pause started or was extended, for reports and tests."""
         with self._lock:
             return self._pauses
+
+    def remember(self, learned: LearnedLimit) -> None:
+        """Keep what a limiter learnt, for the next run against this server."""
+        with self._lock:
+            self._learned = learned
+
+    @property
+    def learned(self) -> LearnedLimit | None:
+        """What the last limiter learnt (None before any run judged its answers)."""
+        with self._lock:
+            return self._learned
 
 
 _registry: dict[str, ServerBackoff] = {}

@@ -34,6 +34,12 @@ concurrency-limits library applies it to request concurrency
   after `probe_interval` seconds, doubling after every refusal there, so a server that
   caps requests in flight answers few 429s.
 
+Each run used to start small and climb again. With `resume=True` a limiter starts
+from what the previous one against the same server learnt (`ServerBackoff.learned`:
+its last limit, clamped to this maximum, its latency floor and any refusal ceiling),
+unless that is older than `resume_for` seconds; the window shows where it started and
+every change after with a `Cause`.
+
 The limit never leaves [1, maximum]. `acquire()` hands out a `Slot` (a context manager);
 the caller reports how the request went on it. Time comes from an injected clock and
 waiting from an injected `wait`, so tests run the whole thing on a fake clock.
@@ -52,10 +58,11 @@ from types import TracebackType
 from typing import Protocol
 
 from app.api.errors import ApiError, RateLimited, RequestTimeout, RetryLater, ServerUnavailable
-from app.sync.backoff import ServerBackoff
+from app.sync.backoff import LearnedLimit, ServerBackoff
 
 __all__ = [
     "AdaptiveLimiter",
+    "Cause",
     "Drop",
     "LimitChange",
     "LimiterCancelled",
@@ -79,6 +86,26 @@ class Drop(StrEnum):
     TIMEOUT = "timeout"
 
 
+class Cause(StrEnum):
+    """Why the limit is what it is, in a word the window turns into a sentence."""
+
+    START = "start"  # a run's first limit, nothing learnt before
+    RESUMED = "resumed"  # a run's first limit, where the previous run left it
+    LATENCY_LOW = "latency low"  # raised: answers as fast as ever
+    THROUGHPUT_UP = "throughput up"  # raised: the last increase brought more answers
+    LATENCY_HIGH = "latency high"  # lowered: requests queue at the server
+    RATE_LIMITED = "rate limited"  # lowered: HTTP 429
+    UNAVAILABLE = "unavailable"  # lowered: HTTP 503
+    TIMEOUT = "timeout"  # lowered: no answer in time
+
+
+_DROP_CAUSE = {
+    Drop.RATE_LIMITED: Cause.RATE_LIMITED,
+    Drop.UNAVAILABLE: Cause.UNAVAILABLE,
+    Drop.TIMEOUT: Cause.TIMEOUT,
+}
+
+
 class Cancel(Protocol):
     @property
     def cancelled(self) -> bool: ...
@@ -90,11 +117,14 @@ class LimiterCancelled(Exception):
 
 @dataclass(frozen=True, slots=True)
 class LimitChange:
-    """The limit moved from `previous` to `limit`; `reason` is short, for `sync -v`."""
+    """The limit moved from `previous` to `limit` (equal for a run's first limit);
+    `reason` is short and technical, for `sync -v`; `cause` is for the window."""
 
     limit: int
     previous: int
     reason: str
+    cause: Cause = Cause.START
+    maximum: int = 0  # the most it may reach (0: not said)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +144,7 @@ class Tuning:
     max_probe_interval: float = 120.0
     floor_ttl: float = 30.0
     window: int = 8  # fewest answers judged together
+    resume_for: float = 3600.0  # what an earlier run learnt is trusted this long
     poll: float = 1.0  # longest wait between looks at the cancel flag (wake_all is quicker)
 
 
@@ -133,6 +164,7 @@ class AdaptiveLimiter:
         clock: Clock | None = None,
         wait: Wait = _wait,
         tuning: Tuning | None = None,
+        resume: bool = False,
     ) -> None:
         if maximum < 1:
             raise ValueError("the maximum must be at least 1")
@@ -160,6 +192,28 @@ class AdaptiveLimiter:
         self._probe_after = 0.0
         self.drops = 0
         self.peak_in_flight = 0
+        learned = self._backoff.learned if resume and self._tuning.adaptive else None
+        if learned is not None and self._clock() - learned.at > self._tuning.resume_for:
+            learned = None  # too old to say anything about the server today
+        if learned is not None:
+            self._resume(learned)
+        # What the window shows before the first change.
+        self.start = LimitChange(
+            int(self._limit),
+            int(self._limit),
+            "resumed from the last run" if learned else "initial",
+            Cause.RESUMED if learned else Cause.START,
+            maximum,
+        )
+
+    def _resume(self, learned: LearnedLimit) -> None:
+        self._limit = float(min(max(1, learned.limit), self.maximum))
+        self._floor = learned.floor
+        self._floor_since = learned.at  # an old floor is relearnt at the next window
+        self._slow_start = learned.probing
+        if learned.ceiling is not None and learned.ceiling <= self.maximum:
+            self._ceiling = learned.ceiling
+            self._probe_after = self._clock() + self._probe_interval
 
     @classmethod
     def fixed(
@@ -251,9 +305,14 @@ class AdaptiveLimiter:
                     )
                     self._slow_start = False
                     wait = f", paused {retry_after:g} s" if retry_after else ""
-                    change = self._set(self._limit * self._tuning.drop_factor, f"{reason}{wait}")
+                    change = self._set(
+                        self._limit * self._tuning.drop_factor,
+                        f"{reason}{wait}",
+                        _DROP_CAUSE[reason],
+                    )
                 elif self._ceiling is not None:
                     self._ceiling = min(self._ceiling, slot.in_flight)
+                self._remember()
             self._cond.notify_all()
         self._announce(change)
 
@@ -270,6 +329,24 @@ class AdaptiveLimiter:
         self._window.append(latency)
         if len(self._window) < max(self._tuning.window, int(self._limit)):
             return None
+        change = self._judge()
+        self._remember()
+        return change
+
+    def _remember(self) -> None:
+        """Leave what is known now for the next run against this server."""
+        self._backoff.remember(
+            LearnedLimit(
+                limit=int(self._limit),
+                floor=self._floor,
+                ceiling=self._ceiling,
+                probing=self._slow_start,
+                at=self._clock(),
+            )
+        )
+
+    def _judge(self) -> LimitChange | None:
+        """A full window of answers: grow, hold or shrink the limit."""
         now = self._clock()
         median = statistics.median(self._window)
         self._recent_min = min(self._recent_min, median)
@@ -288,12 +365,12 @@ class AdaptiveLimiter:
         self._throughput, self._window_limit = throughput, self._limit
         limited, self._window, self._window_limited = self._window_limited, [], False
         self._window_started = now
-        why = f"latency {ratio:.1f}x its floor"
+        why, cause = f"latency {ratio:.1f}x its floor", Cause.LATENCY_LOW
         if paid_off and ratio > t.grow_below:
-            why = f"{why}, throughput up"
+            why, cause = f"{why}, throughput up", Cause.THROUGHPUT_UP
         elif ratio > t.shrink_above and queue > t.queue_shrink_above:
             self._slow_start = False
-            return self._set(self._limit * t.latency_factor, why)
+            return self._set(self._limit * t.latency_factor, why, Cause.LATENCY_HIGH)
         elif ratio > t.grow_below and queue >= t.queue_grow_below:
             return None
         if not limited:
@@ -306,9 +383,9 @@ class AdaptiveLimiter:
                 target = min(target, self._ceiling - 1)
             else:
                 target = min(target, self._ceiling)
-        return self._set(max(target, self._limit), why)
+        return self._set(max(target, self._limit), why, cause)
 
-    def _set(self, value: float, reason: str) -> LimitChange | None:
+    def _set(self, value: float, reason: str, cause: Cause) -> LimitChange | None:
         previous = int(self._limit)
         self._limit = min(float(self.maximum), max(1.0, value))
         if self._limit < previous:
@@ -317,7 +394,7 @@ class AdaptiveLimiter:
             self._window_started, self._window_limit = self._clock(), 0.0
         if int(self._limit) == previous:
             return None
-        return LimitChange(int(self._limit), previous, reason)
+        return LimitChange(int(self._limit), previous, reason, cause, self.maximum)
 
     def _announce(self, change: LimitChange | None) -> None:
         if change is None:
@@ -364,6 +441,21 @@ class Slot:
         """The server refused or did not answer in time: back off."""
         if self._settle():
             self._limiter._dropped(self, reason, retry_after)
+
+    def refused(self, status: int, *, retry_after: float | None = None) -> None:
+        """An HTTP answer that is not the content: 429 and 503 say "busy" (a drop);
+        any other status frees the slot without learning, though a Retry-After it
+        carried still pauses every request to the server (file downloads use this)."""
+        if status == 429:
+            self.dropped(Drop.RATE_LIMITED, retry_after=retry_after)
+        elif status == 503:
+            self.dropped(Drop.UNAVAILABLE, retry_after=retry_after)
+        else:
+            self.ignore(retry_after=retry_after, reason=f"HTTP {status}")
+
+    def timed_out(self) -> None:
+        """No answer (or no byte) in time: a sign of overload like a 503."""
+        self.dropped(Drop.TIMEOUT)
 
     def ignore(self, *, retry_after: float | None = None, reason: str = "") -> None:
         """Free the slot without learning (cancelled, connection refused, bad token...);

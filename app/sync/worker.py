@@ -16,6 +16,7 @@ Signals carry the engine's frozen dataclasses unchanged; the worker never touche
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
@@ -28,6 +29,7 @@ from app.sync.events import CancelToken, Progress, RunSummary
 
 if TYPE_CHECKING:
     from app.store import Store
+    from app.sync.limiter import LimitChange
     from app.sync.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,9 @@ class EngineFactory:
     worker calls it on its own thread at the start of each run, so a run uses the
     settings it started with. Each run gets an adaptive limiter: `concurrency` is the
     most requests it may keep in flight, and a server's Retry-After is shared with every
-    run against that server (`backoff_for`).
+    run against that server (`backoff_for`), like the limit a run learnt: the next run
+    starts there rather than small. `watch_limits` hears every run's limit (its start
+    and each change), on whichever thread it moved.
     """
 
     def __init__(
@@ -78,6 +82,26 @@ class EngineFactory:
         self.concurrency = concurrency  # the most requests in flight
         self.retry = retry  # None: the engine's default
         self.server_url = server_url  # None: the limiter keeps its pauses to itself
+        self._limit_watchers: list[Callable[[LimitChange], None]] = []
+        self._watchers_lock = threading.Lock()
+
+    def watch_limits(self, callback: Callable[[LimitChange], None]) -> Callable[[], None]:
+        """Call `callback` with each run's limit as it moves; returns the unsubscribe."""
+        with self._watchers_lock:
+            self._limit_watchers.append(callback)
+
+        def stop() -> None:
+            with self._watchers_lock:
+                if callback in self._limit_watchers:
+                    self._limit_watchers.remove(callback)
+
+        return stop
+
+    def _limit_moved(self, change: LimitChange) -> None:
+        with self._watchers_lock:
+            watchers = list(self._limit_watchers)
+        for watcher in watchers:
+            watcher(change)
 
     def __call__(self) -> SyncRunner:
         # The engine pulls in httpx; load on first use.
@@ -90,12 +114,19 @@ class EngineFactory:
             raise RuntimeError("sync started without an account")
         maximum = max(1, self.concurrency)
         backoff = backoff_for(self.server_url) if self.server_url else None
+
+        def limiter() -> AdaptiveLimiter:
+            made = AdaptiveLimiter(maximum, backoff=backoff, resume=True)
+            made.on_change(self._limit_moved)
+            self._limit_moved(made.start)
+            return made
+
         return SyncEngine(
             store=self.store,
             client_factory=factory,
             concurrency=maximum,
             retry=self.retry,
-            limiter=lambda: AdaptiveLimiter(maximum, backoff=backoff),
+            limiter=limiter,
         )
 
 
@@ -162,6 +193,9 @@ class SyncController(QObject):
     progress = Signal(object)  # Progress
     changes = Signal(object)  # ChangeSet
     finished = Signal(object)  # RunSummary
+    # LimitChange: the run's requests in flight, at its start and as they move. Emitted
+    # from the sync's threads; Qt queues it to receivers on the UI thread.
+    limit_changed = Signal(object)
     running_changed = Signal(bool)
     _run_requested = Signal(object)  # Scope, delivered to the worker's thread
 
@@ -172,6 +206,7 @@ class SyncController(QObject):
         self._worker: SyncWorker | None = None
         self._cancel: CancelToken | None = None
         self._scope: Scope | None = None
+        self._stop_watching: Callable[[], None] | None = None
 
     @property
     def is_running(self) -> bool:
@@ -210,6 +245,9 @@ class SyncController(QObject):
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(worker.deleteLater)
         self._thread, self._worker = thread, worker
+        if isinstance(self._runner_factory, EngineFactory):
+            # For this run only: a controller gone with its window is never called.
+            self._stop_watching = self._runner_factory.watch_limits(self.limit_changed.emit)
         thread.start()
         self._run_requested.emit(scope)
         # Later starts must not reach this worker again.
@@ -245,5 +283,8 @@ class SyncController(QObject):
             log.warning("sync thread still running after its run ended")
         self._thread = None
         self._worker = None
+        if self._stop_watching is not None:
+            self._stop_watching()
+            self._stop_watching = None
         self.running_changed.emit(False)
         self.finished.emit(summary)

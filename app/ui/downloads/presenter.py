@@ -6,6 +6,9 @@ computer") to the window's context menus through their hook, and the window hand
 the sync controller (a download pass follows every sync that ended while something is
 pinned).
 `files_changed` tells the panes which mosaics' local state may look different now.
+Each pass takes turns from an adaptive limiter (the sync's, `app.sync.limiter`): up to
+`MOST_DOWNLOADS` at once on a far host, fewer on one that answers 429/503; the host's
+backoff, and what a pass learnt of it, carry over to the next pass of this window.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from app.files.library import Library
 from app.files.runner import PassFactory
 from app.files.settings import resolve_library_dir, resolve_quota
 from app.store import Store
+from app.sync.backoff import ServerBackoff
+from app.sync.limiter import AdaptiveLimiter
 from app.ui.common.tasks import TaskManager
 from app.ui.downloads.controller import DownloadController
 from app.ui.downloads.indicator import DownloadsIndicator
@@ -30,6 +35,9 @@ from app.ui.downloads.states import OfflineStates
 from app.ui.downloads.storage_page import StoragePage
 
 log = logging.getLogger(__name__)
+
+# The most downloads in flight; the limiter starts at four (what used to be fixed).
+MOST_DOWNLOADS = 8
 
 _TREE_KINDS = {"all": PinKind.ALL, "organization": PinKind.ORGANIZATION,
                "field": PinKind.FIELD, "survey": PinKind.SURVEY}  # fmt: skip
@@ -52,6 +60,9 @@ class DownloadsPresenter(QObject):
         self._client_factory = client_factory  # -> the account's client factory, or None
         root = resolve_library_dir(None, store.path.parent)
         self.factory = PassFactory(store, root, resolve_quota(None, root))
+        self.factory.concurrency = MOST_DOWNLOADS
+        self.file_host = ServerBackoff()  # the signed links' host, for every pass
+        self.factory.limiter_factory = self._limiter
         self.controller = DownloadController(self.factory, self)
         self.indicator = DownloadsIndicator()
         self.indicator.cancel_requested.connect(self.controller.cancel)
@@ -62,6 +73,9 @@ class DownloadsPresenter(QObject):
         self.controller.finished.connect(self._on_finished)
         self.states = OfflineStates(lambda: self.library, tasks, self)
         self.files_changed.connect(self.states.reload)
+
+    def _limiter(self, maximum: int) -> AdaptiveLimiter:
+        return AdaptiveLimiter(maximum, backoff=self.file_host, resume=True)
 
     @property
     def library(self) -> Library:

@@ -90,6 +90,7 @@ class SyncPresenter(QObject):
         self.banner.details_requested.connect(self.problems_requested)
         controller.started.connect(self._on_started)
         controller.progress.connect(self.status.update)
+        controller.limit_changed.connect(self.status.show_limit)
         controller.changes.connect(self._on_change)
         controller.finished.connect(self._on_finished)
         self.coalescer.batch.connect(self._on_batch)

@@ -2,8 +2,9 @@
 
 "Last synced 12 minutes ago" comes from the store's run log, so it is right after a
 restart, and a timer keeps the wording current. The progress bar fills from the engine's
-`Progress.fraction` (scopes done plus the current scopes' pages, weighted by level) and the
-stage label names what is being fetched ("Mosaics in North Farm: 1,200 left").
+`Progress.fraction` (scopes done plus the current scopes' pages, weighted by level), the
+stage label names what is being fetched ("Mosaics in North Farm: 1,200 left") and the
+limit label how many requests are in flight and why (`limit.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QWi
 
 from app.domain import ChangeSet, Level, Outcome
 from app.sync.events import Progress, RunSummary
+from app.sync.limiter import LimitChange
 from app.ui.common.formatting import (
     format_clock_time,
     format_count,
@@ -23,6 +25,7 @@ from app.ui.common.formatting import (
     relative_age,
 )
 from app.ui.common.plain import plain_label, plain_tooltip
+from app.ui.sync.limit import LimitLabel
 
 AGE_REFRESH_MS = 30_000
 _LEVEL_NAMES = {
@@ -103,6 +106,8 @@ class SyncStatus:
         bar.addWidget(self.next_sync)
         bar.addWidget(_separator(bar))
         bar.addWidget(self.stage, 1)
+        self.limit = LimitLabel(bar)
+        bar.addPermanentWidget(self.limit.label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.counts)
         self.run_counts = RunCounts()
@@ -157,6 +162,10 @@ class SyncStatus:
         self.progress.setRange(0, 1000)
         self.progress.setValue(round(progress.fraction * 1000))
         self.progress.setUpdatesEnabled(True)
+
+    def show_limit(self, change: LimitChange) -> None:
+        """The requests in flight moved (or a run started with its first limit)."""
+        self.limit.show(change)
 
     def add_changes(self, change: ChangeSet) -> None:
         """Count a committed page; the label follows on `show_counts` (once per batch)."""
