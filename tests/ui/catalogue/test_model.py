@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -110,3 +111,27 @@ def test_a_surveys_offline_mark_joins_its_tooltips_and_repaints(qtbot: Any, fill
     assert index.data(Qt.ItemDataRole.ToolTipRole).endswith("\nOffline: 2 of 3 mosaics, 12.4 MB")
     field = index.parent()
     assert field.data(OFFLINE_ROLE) is None  # surveys only
+
+
+def test_the_first_frame_reads_the_tree_without_counting(filled: Store, tmp_path: Path) -> None:
+    quick = load_catalogue(filled, counts=False)
+    full = load_catalogue(filled)
+    assert [n.key for n in quick.roots] == [n.key for n in full.roots]
+    assert quick.field_of_survey == full.field_of_survey and quick.names == full.names
+    organization = quick.roots[1]
+    assert organization.count is None and organization.count_tooltip == ""
+    assert organization.children[0].children[0].count is None  # a survey
+    assert quick.total_mosaics is None and quick.has_mosaics
+    assert full.total_mosaics == 120 and full.has_mosaics
+    with Store.open(tmp_path / "empty.sqlite3") as empty:
+        assert not load_catalogue(empty, counts=False).has_mosaics
+    assert not CatalogueTreeModel().snapshot.has_mosaics
+
+
+def test_the_window_fills_in_the_tree_counts_in_the_background(
+    qtbot: Any, filled: Store, make_window: Any
+) -> None:
+    window = make_window()
+    all_mosaics = window.catalogue.model.index(0, 1)
+    qtbot.waitUntil(lambda: all_mosaics.data() == "120")
+    assert window.catalogue.model.snapshot.total_mosaics == 120
