@@ -4,35 +4,38 @@
    from the simulator (ten full pages, applied live). The simulator runs in a child
    process, as a real server would be elsewhere, so its work does not compete for this
    process's GIL. A QTimer probe on the UI thread
-   fires every 5 ms and records how late each tick is; the same probe on the same
-   window with nothing happening is the baseline, measured in the same run.
-   Targets: max stall < 100 ms, 99th percentile < 20 ms.
+   fires every 5 ms and records how late each tick is, from the start of the sync until
+   its last change is in the table; the same probe on the same window with nothing
+   happening is the baseline, measured in the same run.
+   Targets: max stall < 50 ms, 99th percentile < 16 ms (one frame at 60 Hz).
 2. Opening. A fresh process opens a 1,000,000-mosaic database (made once with
-   `app.store.devtools.fill_synthetic`) on "All mosaics" and reports the time from process
-   start to the first paint of the table with rows in it, then scrolls to ten random
-   places and reports the slowest repaint, and its peak memory.
-   Targets: first paint < 1.5 s, peak RSS < 400 MB.
+   `app.store.devtools.fill_synthetic`) on "All mosaics" and reports the time from the
+   process's start (as the OS recorded it, so the interpreter's own start-up and every
+   import count) to the first paint of the table with rows in it, and from opening the
+   store; then, once the whole id list is in, scrolls to ten random places and reports
+   the slowest repaint, and its peak memory.
+   Targets: first paint < 1 s from process start and < 0.4 s from opening the store,
+   peak RSS < 400 MB.
 
     python benchmarks/ui_responsiveness.py [--million-db PATH] [--skip-open]
+        [--skip-stalls] [--runs N] [--check]
 
 Runs offscreen unless a display is set (rendering is then real X11 painting).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
-
-PROCESS_START = time.perf_counter()
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import resource  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -42,6 +45,22 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
 PROBE_MS = 5
 BIG_SURVEY = 20_000
 MILLION = 1_000_000
+# The targets (`--check` exits 1 when one is missed).
+STALL_MAX_MS, STALL_P99_MS = 50.0, 16.0
+FIRST_PAINT_S, FROM_OPEN_S, PEAK_RSS_MB = 1.0, 0.4, 400
+
+
+def process_age_s() -> float:
+    """Seconds since the OS started this process: interpreter start-up included.
+
+    A timer taken when this module runs would miss the interpreter's own start and
+    every import before it. Linux keeps the start time in /proc/self/stat (field 22,
+    in clock ticks since boot, so 10 ms resolution); CLOCK_BOOTTIME is the same clock.
+    """
+    with open("/proc/self/stat", encoding="ascii") as stream:
+        fields = stream.read().rsplit(")", 1)[1].split()
+    started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22; fields[0] is 3
+    return time.clock_gettime(time.CLOCK_BOOTTIME) - started
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -160,11 +179,20 @@ def measure_stalls(*, watch: bool = True) -> dict[str, float]:
     assert server.stdout.readline().strip() == "filled"
     wait(300)
 
+    def settled() -> bool:
+        return not (
+            window.mosaics.model.refresh_pending
+            or window.sync.coalescer.pending
+            or window.tasks.busy()
+        )
+
     probe = Probe()
     started = time.perf_counter()
     probe.start()
     summary = run(Scope(ScopeKind.SURVEY, survey))
-    wait(300)  # the last coalesced batch and re-read land inside the measurement
+    while not settled():  # the last batch's edit lands inside the measurement
+        wait(20)
+    wait(100)
     probe.stop()
     sync_seconds = time.perf_counter() - started
     busy = probe.summary()
@@ -214,11 +242,15 @@ def open_child(db: str) -> None:
 
     def painted() -> None:
         if "first_paint_s" not in results:
-            results["first_paint_s"] = time.perf_counter() - PROCESS_START
+            results["first_paint_s"] = process_age_s()
             results["from_open_s"] = time.perf_counter() - opened_at
-            QTimer.singleShot(50, scroll_around)
+            QTimer.singleShot(20, scroll_around)
 
     def scroll_around() -> None:
+        if window.mosaics.model.refresh_pending:  # the rest of the id list is on its way
+            QTimer.singleShot(20, scroll_around)
+            return
+        results["all_rows_s"] = time.perf_counter() - opened_at
         bar = window.mosaics.table.verticalScrollBar()
         rng = random.Random(1)
         times = []
@@ -276,6 +308,10 @@ def main() -> int:
     parser.add_argument("--million-db", type=Path, help="reuse (or create) this database")
     parser.add_argument("--skip-open", action="store_true")
     parser.add_argument("--skip-stalls", action="store_true")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="repeat the opening N times (medians are judged)"
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--open-child", help=argparse.SUPPRESS)
     parser.add_argument("--serve-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -301,21 +337,38 @@ def main() -> int:
             f"{'idle (baseline)':22}{s['idle_max']:>10.1f}ms{s['idle_p99']:>10.1f}ms"
             f"{s['idle_ticks']:>8}"
         )
-        print("targets: max < 100 ms, p99 < 20 ms")
-        ok &= s["busy_max"] < 100 and s["busy_p99"] < 20
+        print(f"targets: max < {STALL_MAX_MS:.0f} ms, p99 < {STALL_P99_MS:.0f} ms")
+        ok &= s["busy_max"] < STALL_MAX_MS and s["busy_p99"] < STALL_P99_MS
     if not args.skip_open:
         db = args.million_db or Path(tempfile.gettempdir()) / "fielddesk-bench-1m.sqlite3"
-        o = measure_open(ensure_million(db))
+        ensure_million(db)
+        runs = [measure_open(db) for _ in range(max(1, args.runs))]
+        o = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
         print(f'\nOpening {int(o["rows"]):,} mosaics on "All mosaics" in a fresh process:')
+        for run in runs if len(runs) > 1 else ():
+            print(
+                f"  run: first paint {run['first_paint_s']:.2f} s from process start, "
+                f"{run['from_open_s']:.2f} s from opening the store"
+            )
+        median = " (medians)" if len(runs) > 1 else ""
         print(
-            f"  first painted table   {o['first_paint_s']:.2f} s from process start "
-            f"({o['from_open_s']:.2f} s from opening the store)   target < 1.5 s"
+            f"  first painted table   {o['first_paint_s']:.2f} s from process start{median}"
+            f"   target < {FIRST_PAINT_S} s"
         )
+        print(
+            f"                        {o['from_open_s']:.2f} s from opening the store"
+            f"   target < {FROM_OPEN_S} s"
+        )
+        print(f"  every row listed      {o['all_rows_s']:.2f} s from opening the store")
         print(f"  slowest scroll jump   {o['scroll_max_ms']:.1f} ms (repaint at a random place)")
-        print(f"  peak memory (RSS)     {o['peak_rss_mb']:.0f} MB   target < 400 MB")
-        ok &= o["first_paint_s"] < 1.5 and o["peak_rss_mb"] < 400
+        print(f"  peak memory (RSS)     {o['peak_rss_mb']:.0f} MB   target < {PEAK_RSS_MB} MB")
+        ok &= (
+            o["first_paint_s"] < FIRST_PAINT_S
+            and o["from_open_s"] < FROM_OPEN_S
+            and o["peak_rss_mb"] < PEAK_RSS_MB
+        )
     print("\nall targets met" if ok else "\nsome targets missed")
-    return 0 if ok else 1
+    return 0 if ok or not args.check else 1
 
 
 if __name__ == "__main__":

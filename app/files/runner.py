@@ -18,7 +18,6 @@ from typing import Any
 from app.domain import CancelToken
 from app.files.events import DownloadEvent, DownloadSummary
 from app.files.library import Library
-from app.files.manager import DownloadManager, DownloadOptions
 from app.files.pacing import RequestLimiter
 from app.store.store import Store
 
@@ -45,6 +44,10 @@ class PassFactory:
     ) -> DownloadSummary:
         if self.client_factory is None:
             raise RuntimeError("downloads started without an account")
+        # Imported here, on the worker's thread: the manager brings the HTTP stack, which
+        # the window's first frame does not need (the window imports this module).
+        from app.files.manager import DownloadManager, DownloadOptions
+
         options = DownloadOptions(quota=self.quota, concurrency=self.concurrency)
         limiter = self.limiter_factory(self.concurrency) if self.limiter_factory else None
         with self.client_factory() as client:

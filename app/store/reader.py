@@ -226,8 +226,18 @@ class StoreReader:
             for r in rows
         ]
 
-    def survey_rows(self, field_id: str | None = None) -> list[SurveyRow]:
-        """Surveys for the tree: mosaic counts ("new" too) and the state of their mosaics."""
+    def survey_rows(self, field_id: str | None = None, *, counts: bool = True) -> list[SurveyRow]:
+        """Surveys for the tree: mosaic counts ("new" too) and the state of their mosaics.
+
+        `counts=False` leaves both counts at 0: counting walks every mosaic's index entry
+        (a large share of opening a million-mosaic catalogue), while the names and states
+        are a few hundred rows, enough for the first frame.
+        """
+        if counts:
+            mosaic_count = _count(m, m.c.survey_id == s.c.id)
+            new_count = _count(m, m.c.survey_id == s.c.id, m.c.viewed_at.is_(None))
+        else:
+            mosaic_count = new_count = literal(0)
         rows = self._rows(
             select(
                 s.c.sentera_id,
@@ -235,8 +245,8 @@ class StoreReader:
                 s.c.name,
                 s.c.start_time,
                 s.c.end_time,
-                _count(m, m.c.survey_id == s.c.id).label("mosaic_count"),
-                _count(m, m.c.survey_id == s.c.id, m.c.viewed_at.is_(None)).label("new_count"),
+                mosaic_count.label("mosaic_count"),
+                new_count.label("new_count"),
                 *_state_columns(Level.MOSAICS, s),
             )
             .join(f, f.c.id == s.c.field_id)
@@ -258,6 +268,10 @@ class StoreReader:
             )
             for r in rows
         ]
+
+    def has_mosaics(self) -> bool:
+        """Whether any mosaic is stored (one index step, unlike a count)."""
+        return bool(self._rows(select(select(m.c.id).limit(1).exists()))[0][0])
 
     def tree_counts(self) -> TreeCounts:
         per_field = self._rows(
@@ -290,9 +304,17 @@ class StoreReader:
         )
         return LevelCounts(**row._mapping)
 
-    def mosaic_ids(self, query: MosaicQuery) -> list[str]:
-        """sentera_ids matching `query`, in its order; rows load later via `mosaics_by_id`."""
-        compiled = mosaic_ids_statement(query).compile(
+    def mosaic_ids(self, query: MosaicQuery, *, limit: int | None = None) -> list[str]:
+        """sentera_ids matching `query`, in its order; rows load later via `mosaics_by_id`.
+
+        `limit`: only the first ones. In the default order that is a short walk of the
+        covering index, so a window can show its first screenful before the whole list
+        of a million ids has been read.
+        """
+        statement = mosaic_ids_statement(query)
+        if limit is not None:
+            statement = statement.limit(limit)
+        compiled = statement.compile(
             dialect=self._engine.dialect, compile_kwargs={"render_postcompile": True}
         )
         parameters = [compiled.params[name] for name in compiled.positiontup or ()]

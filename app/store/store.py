@@ -106,7 +106,10 @@ class Store(StoreWriter, StoreReader, FileCatalogue):
                 engine = create_store_engine(path)
                 store = cls(path, engine, migration)
                 try:
-                    store.counts()  # creates -wal/-shm now, under the umask
+                    # Any read creates -wal/-shm now, under the umask; this one is a
+                    # single index step (counting walked every mosaic, tens of
+                    # milliseconds of opening a million-mosaic catalogue).
+                    store.has_mosaics()
                     for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
                         make_private(name)  # an older FieldDesk made them 0644
                     # Runs left "running" belong to a dead process only when nobody

@@ -16,15 +16,13 @@ import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import config
-from app.account.session import OAuthSettings
 from app.domain_files import Pin
-from app.files.demo import recent_survey_pins
 from app.launch import early, logs
 from app.launch.crash import CrashHandler
 from app.launch.first_window import watch_first_window
@@ -39,8 +37,13 @@ from app.ui.common.icons import icon
 from app.ui.common.plain import make_plain
 from app.ui.common.tasks import NETWORK, TaskManager
 from app.ui.dialogs.rebuild import open_for_window, show_read_only
-from app.ui.session.session import AppSession, MemoryKeyring, remove_local_database
 from app.ui.window import MainWindow
+
+if TYPE_CHECKING:
+    # The session brings the keyring and the HTTP stack, which the first frame does not
+    # need: `build_session` and `run` import them when they are called.
+    from app.account.session import OAuthSettings
+    from app.ui.session.session import AppSession
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +134,8 @@ def keep_demo_imagery_offline(window: MainWindow) -> None:
     is left alone). Demo only: a real account's imagery is never fetched unasked.
     """
 
+    from app.files.demo import recent_survey_pins
+
     done = False
 
     def after_sync(_summary: object) -> None:
@@ -185,6 +190,9 @@ def build_session(
     The demo and the smoke test hand in a token; it is kept in memory only (never in
     the user's keyring) and `FIELDDESK_TOKEN` does not apply to them.
     """
+    from app.account.session import OAuthSettings
+    from app.ui.session.session import AppSession, MemoryKeyring
+
     throwaway = demo or token_provider is not None
     session = AppSession(
         settings=settings,
@@ -273,6 +281,8 @@ def run(
             if not stopped:
                 log.warning("a sync was still running; the local data was not removed")
                 return code
+            from app.ui.session.session import remove_local_database
+
             remove_local_database(data_dir)  # the store is closed: nothing writes to it
     finally:
         session.stop()
@@ -300,6 +310,7 @@ def run_from_args(args: argparse.Namespace) -> int:
     CrashHandler(log_file=setup.log_file).install()
     with ExitStack() as stack:
         if args.demo:
+            from app.account.session import OAuthSettings
             from app.api.auth import StaticTokenProvider
             from app.simulator import Simulator, SimulatorConfig
 

@@ -273,7 +273,7 @@ class MainWindow(QMainWindow):
         self.mosaics.reload_query()
 
     def _on_snapshot(self, snapshot: CatalogueSnapshot) -> None:
-        self.mosaics.set_catalogue_empty(snapshot.total_mosaics == 0)
+        self.mosaics.set_catalogue_empty(not snapshot.has_mosaics)
 
     def _on_batch(self, changes: list[ChangeSet]) -> None:
         self.catalogue.check_deleted(changes)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
@@ -21,8 +21,12 @@ from app.domain import Scope, ScopeKind
 from app.store import MosaicQuery
 from app.ui.common.formatting import format_count, metric_units
 from app.ui.context_menus import ContextTarget, mosaic_rows_text
-from app.ui.dialogs.about import AboutDialog, ShortcutsDialog, diagnostics_text
-from app.ui.dialogs.export import ExportChoice, ExportDialog, export_mosaics
+
+if TYPE_CHECKING:
+    # The dialogs (and the export writers) load when first asked for, not before the
+    # window's first frame.
+    from app.ui.dialogs.about import AboutDialog, ShortcutsDialog
+    from app.ui.dialogs.export import ExportChoice, ExportDialog
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +68,8 @@ class WindowCommands(QObject):
             scope = window.catalogue.scope
             shown, title = model.rowCount(), f"in “{scope.name}”" if scope else "in the table"
         selected = [] if scope_ids is not None else self.selected_rows()
+        from app.ui.dialogs.export import ExportDialog
+
         dialog = ExportDialog(shown=shown, selected=len(selected), title=title, parent=window)
         self.export_dialog = dialog
 
@@ -107,6 +113,8 @@ class WindowCommands(QObject):
             box.setInformativeText(str(getattr(error, "strerror", None) or error))
             box.open()
 
+        from app.ui.dialogs.export import export_mosaics
+
         window.tasks.run_in_background(
             lambda: export_mosaics(store, ids, choice, metric=metric), done, on_error=failed
         )
@@ -135,12 +143,16 @@ class WindowCommands(QObject):
 
     # -- help -----------------------------------------------------------------------------
     def about(self) -> AboutDialog:
+        from app.ui.dialogs.about import AboutDialog
+
         dialog = AboutDialog(self._window)
         self.about_dialog = dialog
         dialog.open()
         return dialog
 
     def shortcuts(self) -> ShortcutsDialog:
+        from app.ui.dialogs.about import ShortcutsDialog
+
         dialog = ShortcutsDialog(self._window.menus.all_actions(), self._window)
         dialog.open()
         return dialog
@@ -176,6 +188,8 @@ class WindowCommands(QObject):
             "Sync running": "yes" if window.controller.is_running else "no",
             "Screen": _screen_text(window),
         }
+        from app.ui.dialogs.about import diagnostics_text
+
         return diagnostics_text(facts)
 
     def copy_diagnostics(self) -> None:

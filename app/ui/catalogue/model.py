@@ -238,14 +238,22 @@ class CatalogueTreeModel(QAbstractItemModel):
                 self.beginInsertRows(index, first, last)
                 node.children[first:first] = fresh
                 self.endInsertRows()
+        shown: list[int] = []  # rows whose text changed
         for row, (child, data) in enumerate(zip(node.children, wanted, strict=True)):
             if child.data != data:
                 old_data, child.data = child.data, data
                 if old_data.display != data.display:
-                    left = self.createIndex(row, 0, child)
-                    self.dataChanged.emit(left, self.createIndex(row, self.COLUMNS - 1, child))
+                    shown.append(row)
             if data.children or child.children:
                 self._merge(child, self.createIndex(row, 0, child), data.children)
+        # One signal per run of changed siblings, not one per row: during a sync every
+        # count along a survey's path changes at once, and the sorting proxy and the view
+        # redo their work for a parent on each signal (O(siblings) each time).
+        for first, last in listdiff.runs(shown):
+            top, bottom = node.children[first], node.children[last]
+            self.dataChanged.emit(
+                self.createIndex(first, 0, top), self.createIndex(last, self.COLUMNS - 1, bottom)
+            )
 
     def _build(self, data: NodeData, parent: Node) -> Node:
         node = Node(data, parent)

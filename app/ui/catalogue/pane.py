@@ -115,8 +115,11 @@ class CataloguePane(QWidget):
 
     # -- reading the catalogue --------------------------------------------------------
     def refresh_now(self) -> None:
-        """Read the catalogue on this thread (the first frame, before the window shows)."""
-        self._apply(load_catalogue(self._store))
+        """Read the tree on this thread (the first frame, before the window shows), its
+        mosaic counts in the background: counting a million mosaics would hold up the
+        first frame for what a glance at the tree can wait a moment for."""
+        self._apply(load_catalogue(self._store, counts=False))
+        self.refresh()
 
     def refresh(self, *, now: bool = False) -> None:
         """Re-read the catalogue in the background: one read in flight, and while

@@ -8,7 +8,7 @@ tree row shows) nested organization → field → survey, plus the lookups the w
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from app.domain import Level, ScopeKind
@@ -43,11 +43,12 @@ class CatalogueSnapshot:
     field_of_survey: Mapping[str, str]
     organization_of_field: Mapping[str, str]
     names: Mapping[str, str]  # sentera_id -> name, every level
-    total_mosaics: int
+    total_mosaics: int | None  # None: not counted (the first frame's quick read)
+    has_mosaics: bool
 
     @classmethod
     def empty(cls) -> CatalogueSnapshot:
-        return cls((), {}, {}, {}, 0)
+        return cls((), {}, {}, {}, 0, False)
 
 
 _STATE_TEXT = {
@@ -111,10 +112,12 @@ def _telling(row: FieldRow, attempt: str, areas: Mapping[str, str]) -> str:
     return f"id …{row.sentera_id[-6:]}"
 
 
-def load_catalogue(store: Store) -> CatalogueSnapshot:
+def load_catalogue(store: Store, *, counts: bool = True) -> CatalogueSnapshot:
+    """The tree as stored now. `counts=False` is the first frame's quick read: names,
+    nesting and sync states without mosaic counts (None), which a full read fills in."""
     organizations = store.organizations()
     field_rows = store.field_rows()
-    survey_rows = store.survey_rows()
+    survey_rows = store.survey_rows(counts=counts)
     org_states = {
         s.scope_id: s for s in store.scope_states() if s.level is Level.FIELDS and s.scope_id
     }
@@ -215,4 +218,21 @@ def load_catalogue(store: Store) -> CatalogueSnapshot:
                 children=children,
             )
         )
-    return CatalogueSnapshot(tuple(roots), field_of_survey, organization_of_field, names, total)
+    if not counts:
+        return CatalogueSnapshot(
+            tuple(_uncounted(node) for node in roots),
+            field_of_survey,
+            organization_of_field,
+            names,
+            None,
+            store.has_mosaics(),
+        )
+    return CatalogueSnapshot(
+        tuple(roots), field_of_survey, organization_of_field, names, total, total > 0
+    )
+
+
+def _uncounted(node: NodeData) -> NodeData:
+    """`node` with its counts blank rather than a wrong 0 (until they are counted)."""
+    children = tuple(_uncounted(child) for child in node.children)
+    return replace(node, count=None, new_count=0, count_tooltip="", children=children)

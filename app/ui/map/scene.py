@@ -38,7 +38,10 @@ class Scene:
 
     def bounds(self, field_id: str | None = None) -> tuple[float, float, float, float] | None:
         chosen = [o.rings for o in self.outlines if field_id is None or o.field_id == field_id]
-        return bounds_of([polygon for rings in chosen for polygon in rings])
+        polygons = [polygon for rings in chosen for polygon in rings]
+        # Nothing to measure: answered here, so an empty map (a first start) never
+        # loads numpy on the UI thread.
+        return bounds_of(polygons) if polygons else None
 
 
 def load_scene(
@@ -66,7 +69,21 @@ def load_scene(
         ProjectedOutline(o.field_id, o.name, project_rings(o.boundary, crs), o) for o in outlines
     ]
     others = source.field_mosaics(field_id) if field_id and mosaic is not None else []
+    _prepare(crs)
     return Scene(organization_id, field_id, crs, projected, mosaic, path, others)
+
+
+def _prepare(crs: MapCrs) -> None:
+    """Build, here on the store pool, what the canvas's paint uses in this zone: pyproj,
+    the zone's two transformers and its projection (all cached, so once per zone).
+
+    The scale bar and the north arrow ask for them on the UI thread at the first paint
+    after a scene is applied (at start-up, after a sync's reload); built there, they
+    would stall it.
+    """
+    zone = crs.epsg % 100
+    centre = (zone * 6.0 - 183.0, 1.0 if crs.epsg < 32_700 else -1.0)
+    crs.convergence(*crs.to_map(*centre))
 
 
 def _utm_of_file(path: Path) -> MapCrs | None:

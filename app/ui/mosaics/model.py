@@ -44,7 +44,12 @@ from app.ui.mosaics.columns import (
 
 log = logging.getLogger(__name__)
 
-BLOCK = 200
+# Rows read and formatted per cache miss: about two screenfuls. Formatting a row's cells
+# is most of a miss's cost, and a miss happens while the view paints (on the UI thread),
+# so a block stays near what the view shows rather than several screens ahead.
+BLOCK = 64
+# Ids read on the UI thread when a query opens: a few screenfuls; the rest in the background.
+HEAD_ROWS = 1000
 # Longest stretch of row edits applied in one go before the event loop runs again.
 EDIT_SLICE_S = 0.008
 CACHE_LIMIT = 6000
@@ -100,16 +105,23 @@ class MosaicTableModel(QAbstractTableModel):
         return self._query
 
     def set_query(self, query: MosaicQuery) -> None:
-        """Load a new query: the one place this model resets."""
-        ids = self._store.mosaic_ids(query)
+        """Load a new query: the one place this model resets.
+
+        Only the first HEAD_ROWS ids are read here, so the table paints its first
+        screenful at once (in the default order they come straight off the covering
+        index); when there are more, the whole list is read in the background and the
+        rest is appended like any live edit (`refresh_pending` until then).
+        """
+        ids = self._store.mosaic_ids(query, limit=HEAD_ROWS)
         self.beginResetModel()
         self._query = query
         self._ids = ids
         self._cache.clear()
         self._generation += 1
-        self._dirty = False
+        self._dirty = len(ids) >= HEAD_ROWS  # more may follow
         self._pending_updated.clear()
         self.endResetModel()
+        self._start_refresh()
 
     def preset(self, query: MosaicQuery) -> None:
         """Set the query used by the next load without loading (restoring settings)."""
@@ -238,7 +250,7 @@ class MosaicTableModel(QAbstractTableModel):
         return cached if isinstance(cached, RowView) else None
 
     def _load_block(self, row: int) -> None:
-        start = max(0, row - BLOCK // 4)  # a little above too: scrolling goes both ways
+        start = max(0, row - BLOCK // 8)  # a little above too: scrolling goes both ways
         wanted = [i for i in self._ids[start : start + BLOCK] if i not in self._cache]
         found = {m.sentera_id: m for m in self._store.mosaics_by_id(wanted)}
         for sentera_id in wanted:
@@ -327,7 +339,7 @@ class MosaicTableModel(QAbstractTableModel):
 
         def job() -> tuple[int, list[str], listdiff.ListEdit]:
             new = store.mosaic_ids(query)
-            return generation, new, listdiff.diff(old, new, updated)
+            return generation, new, _appended(old, new, updated) or listdiff.diff(old, new, updated)
 
         self._tasks.run_in_background(job, self._finish_refresh, on_error=self._refresh_failed)
 
@@ -400,3 +412,19 @@ class MosaicTableModel(QAbstractTableModel):
             changed = ((changed[0][0], changed[-1][1]),)
         for first, last in changed:
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+
+
+def _appended(
+    old: Sequence[str], new: Sequence[str], updated: frozenset[str]
+) -> listdiff.ListEdit | None:
+    """The edit when `new` only adds rows after all of `old` (the rest of a query whose
+    first rows are shown), else None.
+
+    A full diff of a thousand shown ids against a million read ones would build
+    million-entry maps for what one comparison of the prefix settles.
+    """
+    if len(new) < len(old) or new[: len(old)] != list(old):
+        return None
+    insertions = ((len(old), len(new) - 1),) if len(new) > len(old) else ()
+    changed = listdiff.runs(row for row, item in enumerate(old) if item in updated)
+    return listdiff.ListEdit(removals=(), insertions=insertions, changed=tuple(changed))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 
 from app.domain import Deleted, Level, ScopeKind, SyncPage
 from app.store import Store
-from app.ui.catalogue.model import KIND_ROLE, OFFLINE_ROLE, CatalogueTreeModel
+from app.ui.catalogue.model import ID_ROLE, KIND_ROLE, OFFLINE_ROLE, CatalogueTreeModel
 from app.ui.catalogue.proxy import CatalogueFilterProxy
 from app.ui.catalogue.snapshot import load_catalogue
 from app.ui.downloads.states import SurveyOffline
@@ -110,3 +112,80 @@ def test_a_surveys_offline_mark_joins_its_tooltips_and_repaints(qtbot: Any, fill
     assert index.data(Qt.ItemDataRole.ToolTipRole).endswith("\nOffline: 2 of 3 mosaics, 12.4 MB")
     field = index.parent()
     assert field.data(OFFLINE_ROLE) is None  # surveys only
+
+
+def test_the_first_frame_reads_the_tree_without_counting(filled: Store, tmp_path: Path) -> None:
+    quick = load_catalogue(filled, counts=False)
+    full = load_catalogue(filled)
+    assert [n.key for n in quick.roots] == [n.key for n in full.roots]
+    assert quick.field_of_survey == full.field_of_survey and quick.names == full.names
+    organization = quick.roots[1]
+    assert organization.count is None and organization.count_tooltip == ""
+    assert organization.children[0].children[0].count is None  # a survey
+    assert quick.total_mosaics is None and quick.has_mosaics
+    assert full.total_mosaics == 120 and full.has_mosaics
+    with Store.open(tmp_path / "empty.sqlite3") as empty:
+        assert not load_catalogue(empty, counts=False).has_mosaics
+    assert not CatalogueTreeModel().snapshot.has_mosaics
+
+
+def test_the_window_fills_in_the_tree_counts_in_the_background(
+    qtbot: Any, filled: Store, make_window: Any
+) -> None:
+    window = make_window()
+    all_mosaics = window.catalogue.model.index(0, 1)
+    qtbot.waitUntil(lambda: all_mosaics.data() == "120")
+    assert window.catalogue.model.snapshot.total_mosaics == 120
+
+
+def test_a_merge_signals_only_the_changed_rows_one_run_per_parent(
+    qtbot: Any, filled: Store
+) -> None:
+    """Every count changes: one dataChanged per run of changed siblings (not per row);
+    one survey's count changes: only its path is signalled, the rest is left alone."""
+    tree = CatalogueTreeModel()
+    before = load_catalogue(filled)
+    tree.apply_snapshot(before)
+    signalled: list[tuple[str, int, int]] = []
+    tree.dataChanged.connect(
+        lambda top, bottom, _roles=(): signalled.append(
+            (str(top.parent().data() or ""), top.row(), bottom.row())
+        )
+    )
+
+    def bumped(node: Any, only: str | None) -> Any:
+        children = tuple(bumped(c, only) for c in node.children)
+        inside = only is None or node.sentera_id is None or _holds(node, only)
+        count = (node.count or 0) + 1 if inside else node.count
+        return replace(node, count=count, children=children)
+
+    tree.apply_snapshot(replace(before, roots=tuple(bumped(r, None) for r in before.roots)))
+    organization = tree.index(1, 0)
+    assert (  # 2 top rows, 2 fields, 2 surveys under each: 4 signals
+        sorted(signalled)
+        == sorted(
+            [("", 0, 1), (organization.data(), 0, 1)]
+            + [(tree.index(row, 0, organization).data(), 0, 1) for row in range(2)]
+        )
+    )
+    signalled.clear()
+    after_all = tree.snapshot
+    tree.apply_snapshot(replace(after_all, roots=tuple(bumped(r, SURVEY) for r in after_all.roots)))
+    field, survey_row = next(
+        (tree.index(f, 0, organization), row)
+        for f in range(tree.rowCount(organization))
+        for row in range(tree.rowCount(tree.index(f, 0, organization)))
+        if tree.index(row, 0, tree.index(f, 0, organization)).data(ID_ROLE) == SURVEY
+    )
+    field_row = field.row()
+    assert sorted(signalled) == sorted(
+        [
+            ("", 0, 1),
+            (organization.data(), field_row, field_row),
+            (field.data(), survey_row, survey_row),
+        ]
+    )
+
+
+def _holds(node: Any, survey_id: str) -> bool:
+    return node.sentera_id == survey_id or any(_holds(c, survey_id) for c in node.children)

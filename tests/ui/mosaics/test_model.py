@@ -14,7 +14,7 @@ from app.store.devtools import fill_synthetic, synthetic_mosaics
 from app.ui.common.formatting import enum_label
 from app.ui.common.tasks import TaskManager
 from app.ui.mosaics.columns import BOOL_ROLE, COLUMNS, ID_ROLE, IS_NEW_ROLE
-from app.ui.mosaics.model import CACHE_LIMIT, MosaicTableModel
+from app.ui.mosaics.model import CACHE_LIMIT, HEAD_ROWS, MosaicTableModel
 
 SURVEY = "syn0_OR_AS0_CO0"
 
@@ -57,6 +57,7 @@ def test_rows_load_lazily_in_blocks(qtbot: Any, store: Store) -> None:
     tasks = TaskManager()
     model = MosaicTableModel(store, tasks)
     model.set_query(MosaicQuery())
+    qtbot.waitUntil(lambda: not model.refresh_pending)
     assert model.rowCount() == 9000
     assert model.cached_rows == 0
     model.index(5000, 0).data()
@@ -64,6 +65,40 @@ def test_rows_load_lazily_in_blocks(qtbot: Any, store: Store) -> None:
     for row in range(0, 9000, 50):
         model.index(row, 0).data()
     assert model.cached_rows <= CACHE_LIMIT
+
+
+def test_a_query_shows_its_first_rows_at_once_and_appends_the_rest(
+    qtbot: Any, store: Store
+) -> None:
+    """The window's first frame needs only a screenful: the rest of a big query is read
+    in the background and appended as one insertion (no reset, selection kept)."""
+    fill_synthetic(store, fields_per_organization=1, surveys_per_field=2, mosaics_per_survey=1500)
+    tasks = TaskManager()
+    model = MosaicTableModel(store, tasks)
+    query = MosaicQuery(sort=MosaicSort.NAME, descending=False)
+    resets: list[None] = []
+    inserted: list[tuple[int, int]] = []
+    model.modelReset.connect(lambda: resets.append(None))
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    model.set_query(query)
+    assert model.rowCount() == HEAD_ROWS
+    assert model.refresh_pending
+    head = list(model.ids())
+    qtbot.waitUntil(lambda: not model.refresh_pending)
+    assert list(model.ids()) == store.mosaic_ids(query)
+    assert model.ids()[:HEAD_ROWS] == head
+    assert len(resets) == 1
+    assert inserted == [(HEAD_ROWS, 2999)]
+    tasks.wait()
+
+
+def test_a_small_query_is_complete_at_once(qtbot: Any, store: Store) -> None:
+    fill_synthetic(store, fields_per_organization=1, surveys_per_field=1, mosaics_per_survey=40)
+    tasks = TaskManager()
+    model = MosaicTableModel(store, tasks)
+    model.set_query(MosaicQuery())
+    assert model.rowCount() == 40
+    assert not model.refresh_pending
 
 
 @pytest.mark.parametrize("number", [n for n, c in enumerate(COLUMNS) if c.sort is not None])
