@@ -29,7 +29,7 @@ from app.sync.events import CancelToken, Progress, RunSummary
 
 if TYPE_CHECKING:
     from app.store import Store
-    from app.sync.limiter import LimitChange
+    from app.sync.limits import LimitChange
     from app.sync.retry import RetryPolicy
 
 log = logging.getLogger(__name__)

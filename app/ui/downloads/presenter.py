@@ -23,11 +23,11 @@ from PySide6.QtWidgets import QMenu, QWidget
 from app.domain_files import FileState, Pin, PinKind
 from app.files.events import CatalogueUpdated, DownloadSummary, FileFinished
 from app.files.library import Library
+from app.files.pacing import RequestLimiter
 from app.files.runner import PassFactory
 from app.files.settings import resolve_library_dir, resolve_quota
 from app.store import Store
 from app.sync.backoff import ServerBackoff
-from app.sync.limiter import AdaptiveLimiter
 from app.ui.common.tasks import TaskManager
 from app.ui.downloads.controller import DownloadController
 from app.ui.downloads.indicator import DownloadsIndicator
@@ -74,7 +74,11 @@ class DownloadsPresenter(QObject):
         self.states = OfflineStates(lambda: self.library, tasks, self)
         self.files_changed.connect(self.states.reload)
 
-    def _limiter(self, maximum: int) -> AdaptiveLimiter:
+    def _limiter(self, maximum: int) -> RequestLimiter:
+        # Imported when a pass starts: the limiter brings the API's errors (and with them
+        # the HTTP stack), which the window's first frame does not need.
+        from app.sync.limiter import AdaptiveLimiter
+
         return AdaptiveLimiter(maximum, backoff=self.file_host, resume=True)
 
     @property

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from app.sync.limiter import Cause, LimitChange
+from app.sync.limits import Cause, LimitChange
 from app.ui.common.formatting import format_count
 from app.ui.common.plain import plain_label, plain_tooltip
 

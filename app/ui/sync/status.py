@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QSizePolicy, QStatusBar, QWi
 
 from app.domain import ChangeSet, Level, Outcome
 from app.sync.events import Progress, RunSummary
-from app.sync.limiter import LimitChange
+from app.sync.limits import LimitChange
 from app.ui.common.formatting import (
     format_clock_time,
     format_count,
