@@ -13,8 +13,11 @@ awaited, so requests overlap while writes stay serial.
 
 Errors end a scope or the whole run, never silently:
 - transient API errors are retried (`RetryPolicy`); when retries run out on a network
-  error the run stops as INTERRUPTED (the network is gone, every scope would fail);
-- a 5xx, GraphQL or protocol error fails only its scope: the run ends PARTIAL;
+  error or a connect/read timeout the run stops as INTERRUPTED (the network is gone,
+  every scope would fail);
+- a 5xx, GraphQL or protocol error fails only its scope: the run ends PARTIAL. So does
+  a request that kept outlasting its total deadline (`DeadlineExceeded`): the server
+  answers, just too slowly for that scope, and the other scopes may well be fine;
 - an auth error stops the run as SIGNED_OUT; a refused TLS certificate or a store
   error stops it as FAILED, with the certificate named rather than "not reached";
 - a cancel stops it as CANCELLED; the page in hand is dropped, not committed.
@@ -31,7 +34,14 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from app.api.client import FieldAgentClient
-from app.api.errors import ApiError, AuthError, NetworkError, RequestTimeout, TLSError
+from app.api.errors import (
+    ApiError,
+    AuthError,
+    DeadlineExceeded,
+    NetworkError,
+    RequestTimeout,
+    TLSError,
+)
 from app.domain import (
     ChangeSet,
     Level,
@@ -556,6 +566,8 @@ def _run_stop_for(error: ApiError) -> RunStopped | None:
     """The API errors that end the whole run rather than one scope."""
     if isinstance(error, AuthError):
         return RunStopped(Outcome.SIGNED_OUT, error.user_message)
+    if isinstance(error, DeadlineExceeded):
+        return None  # the server answers, too slowly for this scope: fail only the scope
     if isinstance(error, NetworkError | RequestTimeout):
         return RunStopped(
             Outcome.INTERRUPTED,
