@@ -33,7 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from app.api.client import FieldAgentClient
+from app.api.client import ClientAborted, FieldAgentClient
 from app.api.errors import (
     ApiError,
     AuthError,
@@ -337,9 +337,13 @@ class _Run:
             log.exception("could not record the failure of %s %s", level, scope_id)
 
     def cancel_in_flight(self) -> None:
-        """Abort requests still on the wire, so cancel and stop take effect now."""
+        """Abort requests still on the wire, so cancel and stop take effect now.
+
+        Only aborted here: the fetchers may still be inside a request. The client is
+        closed by `execute` once every fetcher has returned (`_drain` joins them).
+        """
         if self.client is not None:
-            self.client.close()
+            self.client.abort()
         if self.limiter is not None:
             self.limiter.wake_all()
 
@@ -403,9 +407,9 @@ class _Run:
             self._check_cancel()
             try:
                 return self._request(request)
-            except RuntimeError:
-                # httpx refuses to send on a client that `cancel_in_flight` closed: the
-                # run is already stopping or cancelled, which is what this loop reports.
+            except ClientAborted:
+                # `cancel_in_flight` aborted the client: the run is already stopping or
+                # cancelled, which is what this loop reports.
                 if self.stop is not None:
                     raise self.stop from None
                 if self.cancel.cancelled:
