@@ -33,6 +33,7 @@ from urllib.parse import parse_qs, urlsplit
 from app.account.browser import open_in_browser
 from app.account.errors import SignInCancelled, SignInRefused, SignInTimedOut
 from app.api.auth import OAuthTokens, authorization_url, exchange_code
+from app.api.oauth import OAUTH_DEADLINE
 
 log = logging.getLogger(__name__)
 
@@ -209,8 +210,11 @@ class BrowserSignIn:
         client_secret: str,
         *,
         scope: str = DEFAULT_SCOPE,
+        deadline: float = OAUTH_DEADLINE,
     ) -> None:
+        """`deadline`: seconds the code exchange may take in all (not the browser wait)."""
         self._base_url = base_url
+        self._deadline = deadline
         self._client_id = client_id
         self._client_secret = client_secret
         self._state = secrets.token_urlsafe(32)
@@ -246,6 +250,7 @@ class BrowserSignIn:
             client_secret=self._client_secret,
             code=result.code,
             redirect_uri=self._receiver.redirect_uri,
+            deadline=self._deadline,
         )
 
     def close(self) -> None:

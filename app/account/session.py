@@ -52,12 +52,14 @@ from app.api.client import FieldAgentClient
 from app.api.errors import (
     ApiError,
     AuthError,
+    DeadlineExceeded,
     NetworkError,
     NotSignedIn,
     RequestTimeout,
     ServerError,
     SignedOut,
 )
+from app.api.oauth import OAUTH_DEADLINE
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,13 @@ class SignOutResult:
 
 def _as_sign_in_error(exc: ApiError, server: str) -> SignInError:
     """Re-word an API failure for the sign-in context."""
+    if isinstance(exc, DeadlineExceeded):
+        # It answered, too slowly: say so, so nobody goes looking at their Wi-Fi first.
+        limit = "in time" if exc.deadline is None else f"within {exc.deadline:g} seconds"
+        return ServerUnreachable(
+            f"FieldAgent at {server} did not finish answering the sign-in {limit}. "
+            "The server or the connection is very slow; try again later."
+        )
     if isinstance(exc, NetworkError | RequestTimeout | ServerError):
         return ServerUnreachable(
             f"FieldAgent at {server} cannot be reached right now. "
@@ -114,8 +123,11 @@ class AccountManager:
         remove_local_data: Callable[[], None] | None = None,
         leeway: float = 300.0,
         clock: Callable[[], float] = time.time,
+        deadline: float = OAUTH_DEADLINE,
     ) -> None:
+        """`deadline`: seconds each sign-in, refresh or revoke request may take in all."""
         self._server = server_url.rstrip("/")
+        self._deadline = deadline
         self._store = token_store
         self._oauth = oauth
         self._dispatch = dispatch
@@ -183,6 +195,7 @@ class AccountManager:
             self._oauth.client_id,
             self._oauth.client_secret,
             scope=self._oauth.scope,
+            deadline=self._deadline,
         )
 
     def finish_browser_sign_in(
@@ -222,14 +235,14 @@ class AccountManager:
         if not email.strip() or not password:
             raise WrongCredentials("Enter both the email and the password.")
         try:
-            tokens = legacy_session(self._server, email.strip(), password)
+            tokens = legacy_session(self._server, email.strip(), password, deadline=self._deadline)
         except ApiError as exc:
             raise _as_sign_in_error(exc, self._server) from None
         return StoredSignIn(tokens, SignInMethod.PASSWORD)
 
     def _probe_account(self, access_token: str) -> str | None:
         with FieldAgentClient(
-            f"{self._server}/graphql", StaticTokenProvider(access_token)
+            f"{self._server}/graphql", StaticTokenProvider(access_token), deadline=self._deadline
         ) as client:
             user = client.current_user()
         return user.get("email") or user.get("sentera_id")
@@ -286,6 +299,7 @@ class AccountManager:
                     client_id=self._oauth.client_id,
                     client_secret=self._oauth.client_secret,
                     redirect_uri=redirect_uri,
+                    deadline=self._deadline,
                 ),
                 on_rotated=lambda tokens: self._on_rotated(generation, tokens),
                 leeway=self._leeway,
@@ -380,6 +394,7 @@ class AccountManager:
                         client_secret=self._oauth.client_secret,
                         token=token,
                         token_type_hint=hint,
+                        deadline=self._deadline,
                     )
         except ApiError as exc:
             log.warning("Could not revoke the tokens: %s", type(exc).__name__)

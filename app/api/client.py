@@ -11,6 +11,11 @@ GraphQL variables, and the token only in the `Authorization` header. Pages carry
 `response_bytes`: what came over the wire (compressed, when the server gzips).
 Every exchange has a total deadline and a cap on the decompressed body, both set
 per client (`deadline`, `max_response_bytes`).
+
+Stopping: `abort()` (any thread) breaks the requests on the wire and refuses new ones
+with `ClientAborted`; `close()` is for the owner, once no thread uses the client any
+more. A request overlapping an abort closes its own connection when it ends, so a
+socket opened under a closing pool is never left for the garbage collector.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterable
 from types import TracebackType
@@ -55,11 +61,18 @@ class Parser(Protocol[T_co]):
     def __call__(self, content: bytes, response_bytes: int, *, scrub: str | None) -> T_co: ...
 
 
-__all__ = ["FieldAgentClient"]
+__all__ = ["ClientAborted", "FieldAgentClient"]
 
 log = logging.getLogger(__name__)
 
 _OPERATION = re.compile(r"^\s*query\s+(\w+)", re.MULTILINE)
+
+
+class ClientAborted(RuntimeError):
+    """The client was aborted (a sync stopping): it sends nothing any more.
+
+    Not an `ApiError`: it says nothing about the server, and must never be retried.
+    """
 
 
 class FieldAgentClient:
@@ -83,6 +96,7 @@ class FieldAgentClient:
         self._max_response_bytes = max_response_bytes
         self._tokens = token_provider
         self._http = make_http_client(transport=transport, timeout=timeout, agent=user_agent)
+        self._aborted = threading.Event()
 
     @property
     def graphql_url(self) -> str:
@@ -137,7 +151,22 @@ class FieldAgentClient:
 
     # -- lifetime -----------------------------------------------------------------------
 
+    def abort(self) -> None:
+        """Any thread: make requests in flight fail now and refuse new ones.
+
+        The pool's connections are closed under the requests using them; each such
+        request then closes, on its own thread, any connection it still holds (see
+        `read_response`'s `drop_connection`). The owner still calls `close()`.
+        """
+        self._aborted.set()
+        self._http.close()
+
+    @property
+    def aborted(self) -> bool:
+        return self._aborted.is_set()
+
     def close(self) -> None:
+        """The owner, once no other thread uses the client: release every connection."""
         self._http.close()
 
     def __enter__(self) -> FieldAgentClient:
@@ -194,6 +223,8 @@ class FieldAgentClient:
         what = f"{name} at {self._url.host}"
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         started = time.perf_counter()
+        if self._aborted.is_set():
+            raise ClientAborted(f"{name}: not sent, the client was aborted")
         try:
             response, content = read_response(
                 self._http,
@@ -203,7 +234,13 @@ class FieldAgentClient:
                 what=what,
                 deadline=self._deadline,
                 max_bytes=self._max_response_bytes,
+                drop_connection=self._aborted.is_set,
             )
+        except RuntimeError as error:
+            # httpx refuses to send on a client `abort` closed after the check above.
+            if self._aborted.is_set():
+                raise ClientAborted(f"{name}: not sent, the client was aborted") from error
+            raise
         except ApiError as error:
             log.debug(
                 "%s scope=%s hashes=%d failed after %.0f ms: %s",

@@ -12,7 +12,7 @@ status codes, host names and field names, and server-provided text is scrubbed.
     ├── NetworkError               yes   connection refused/reset, DNS, closed mid-response
     ├── TLSError                   no    the server's certificate was refused (TLS handshake)
     ├── RequestTimeout             yes   connect/read/write/pool timeout, HTTP 408
-    │   └── DeadlineExceeded       yes   the whole exchange took longer than its deadline
+    │   └── DeadlineExceeded       yes*  the whole exchange took longer than its deadline
     ├── RetryLater                 yes   the server is busy; `retry_after` seconds if it said
     │   ├── RateLimited            yes   HTTP 429
     │   └── ServerError            yes   HTTP 5xx; `status`
@@ -34,6 +34,8 @@ status codes, host names and field names, and server-provided text is scrubbed.
     │   ├── ResponseTooLarge       no    the decompressed body is larger than the size cap
     │   └── BrokenPage             no    a page breaks the contract (duplicate id, bad hash)
     └── InvalidServerUrl           no    a non-HTTPS URL for a host that is not loopback
+
+(*) retried fewer times than other timeouts: each attempt costs a whole deadline.
 """
 
 from __future__ import annotations
@@ -121,8 +123,24 @@ class DeadlineExceeded(RequestTimeout):
     """The exchange as a whole outlasted its deadline, however steadily bytes arrived.
 
     Per-read timeouts cannot catch a server that drips a byte just often enough to
-    keep each read alive; this can.
+    keep each read alive; this can. Unlike its parent it says nothing about the
+    network: the server answered, only too slowly. So the sync engine fails just the
+    scope that met it (others keep syncing) instead of stopping the run as offline,
+    and the message names the deadline so a user can tell "slow" from "gone".
+    `deadline` is the limit in seconds (None: unknown).
     """
+
+    def __init__(self, message: str, *, deadline: float | None = None) -> None:
+        super().__init__(message)
+        self.deadline = deadline
+
+    @property
+    def user_message(self) -> str:
+        limit = "its time limit" if self.deadline is None else f"the {self.deadline:g} s deadline"
+        return (
+            f"FieldAgent answered too slowly: no complete answer within {limit} "
+            "for one request. FieldDesk will ask again on the next sync."
+        )
 
 
 class RetryLater(ApiError):

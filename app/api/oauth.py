@@ -4,10 +4,16 @@ Plain functions over HTTP, no state and no storage: the caller keeps the resulti
 `OAuthTokens` (the keyring wrapper on the main thread) and hands a token provider to
 the sync worker. Passwords, codes and tokens travel only in request bodies and are
 never logged; `OAuthTokens` hides them from its repr.
+
+Every call reads its answer like the GraphQL client does (`transport.read_response`):
+within a total deadline (`deadline`, seconds; `OAUTH_DEADLINE` by default) and a cap on
+the decompressed body, so a token endpoint that drips its answer ends the sign-in or the
+refresh with `DeadlineExceeded` instead of hanging it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import time
@@ -27,9 +33,11 @@ from app.api.errors import (
     SignedOut,
     WrongType,
 )
-from app.api.transport import check_server_url, error_for_status, make_http_client, transport_error
+from app.api.transport import check_server_url, error_for_status, make_http_client, read_response
 
 __all__ = [
+    "OAUTH_DEADLINE",
+    "OAUTH_MAX_RESPONSE_BYTES",
     "OAuthTokens",
     "authorization_url",
     "exchange_code",
@@ -44,6 +52,10 @@ log = logging.getLogger(__name__)
 
 LEGACY_TOKEN_LIFETIME = 90 * 24 * 3600.0  # "expires after 3 months"
 _SIGNED_OUT_GRANT_ERRORS = {"invalid_grant", "invalid_token", "unauthorized_client"}
+# A token answer is a few hundred bytes and a person may be waiting on it: half a
+# minute is generous, and a megabyte is far above any real answer.
+OAUTH_DEADLINE = 30.0
+OAUTH_MAX_RESPONSE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,39 +96,48 @@ def authorization_url(
 
 
 def _post(
-    url: str, payload: dict[str, Any], what: str, transport: httpx.BaseTransport | None
-) -> httpx.Response:
+    url: str,
+    payload: dict[str, Any],
+    what: str,
+    transport: httpx.BaseTransport | None,
+    deadline: float,
+) -> tuple[httpx.Response, bytes]:
+    """POST `payload` as JSON: (response, body), read within `deadline` and the size cap."""
     started = time.perf_counter()
     with make_http_client(transport=transport) as http:
-        try:
-            response = http.post(url, json=payload)
-        except httpx.RequestError as exc:
-            raise transport_error(exc, what) from exc
+        response, body = read_response(
+            http,
+            httpx.URL(url),
+            content=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json"},
+            what=what,
+            deadline=deadline,
+            max_bytes=OAUTH_MAX_RESPONSE_BYTES,
+        )
     log.debug(
         "%s -> HTTP %d in %.0f ms",
         what,
         response.status_code,
         (time.perf_counter() - started) * 1000,
     )
-    return response
+    return response, body
 
 
-def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
+def _json_object(body: bytes, what: str) -> dict[str, Any]:
     try:
-        body = response.json()
-    except ValueError:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
         raise NotJson(f"{what}: response is not JSON") from None
-    if not isinstance(body, dict):
+    if not isinstance(value, dict):
         raise WrongType(f"{what}: response is not a JSON object")
-    return body
+    return value
 
 
-def _grant_failure(response: httpx.Response, what: str) -> AuthError:
+def _grant_failure(response: httpx.Response, body: bytes, what: str) -> AuthError:
     """A 400/401 from the token endpoint: the grant (code or refresh token) is dead."""
     try:
-        body = response.json()
-        code = str(body.get("error", "unknown"))[:60]
-    except (ValueError, AttributeError):
+        code = str(json.loads(body).get("error", "unknown"))[:60]
+    except (ValueError, AttributeError, RecursionError):
         code = "unknown"
     if code == "invalid_client":
         return ClientRefused(f"{what}: client refused ({code})")
@@ -129,15 +150,18 @@ def _token_request(
     *,
     account: str | None,
     transport: httpx.BaseTransport | None,
+    deadline: float,
 ) -> OAuthTokens:
     what = f"token request ({payload['grant_type']})"
     sent_at = time.time()
-    response = _post(_endpoint(base_url, "/oauth/token"), payload, what, transport)
+    response, content = _post(
+        _endpoint(base_url, "/oauth/token"), payload, what, transport, deadline
+    )
     if response.status_code in (400, 401):
-        raise _grant_failure(response, what)
+        raise _grant_failure(response, content, what)
     if response.status_code != 200:
-        raise error_for_status(response, what)
-    body = _json_object(response, what)
+        raise error_for_status(response, what, body=content)
+    body = _json_object(content, what)
     access, refresh = body.get("access_token"), body.get("refresh_token")
     expires_in = body.get("expires_in")
     if not isinstance(access, str) or not access:
@@ -163,6 +187,7 @@ def exchange_code(
     code: str,
     account: str | None = None,
     transport: httpx.BaseTransport | None = None,
+    deadline: float = OAUTH_DEADLINE,
 ) -> OAuthTokens:
     """Trade the authorization code from the redirect for tokens."""
     payload = {
@@ -172,7 +197,9 @@ def exchange_code(
         "redirect_uri": redirect_uri,
         "code": code,
     }
-    return _token_request(base_url, payload, account=account, transport=transport)
+    return _token_request(
+        base_url, payload, account=account, transport=transport, deadline=deadline
+    )
 
 
 def refresh_tokens(
@@ -183,6 +210,7 @@ def refresh_tokens(
     client_secret: str,
     redirect_uri: str,
     transport: httpx.BaseTransport | None = None,
+    deadline: float = OAUTH_DEADLINE,
 ) -> OAuthTokens:
     """New access and refresh tokens; the old refresh token is spent (rotation)."""
     if not tokens.refresh_token:
@@ -194,7 +222,9 @@ def refresh_tokens(
         "redirect_uri": redirect_uri,
         "refresh_token": tokens.refresh_token,
     }
-    fresh = _token_request(base_url, payload, account=tokens.account, transport=transport)
+    fresh = _token_request(
+        base_url, payload, account=tokens.account, transport=transport, deadline=deadline
+    )
     if fresh.refresh_token is None:  # a server that does not rotate keeps the old one valid
         fresh = OAuthTokens(
             fresh.access_token, tokens.refresh_token, fresh.expires_at, fresh.account
@@ -209,6 +239,7 @@ def oauth_refresher(
     client_secret: str,
     redirect_uri: str,
     transport: httpx.BaseTransport | None = None,
+    deadline: float = OAUTH_DEADLINE,
 ) -> Callable[[OAuthTokens], OAuthTokens]:
     """`refresh_tokens` bound to one server and client, for `RefreshingTokenProvider`."""
     check_server_url(base_url)
@@ -221,6 +252,7 @@ def oauth_refresher(
             client_secret=client_secret,
             redirect_uri=redirect_uri,
             transport=transport,
+            deadline=deadline,
         )
 
     return refresh
@@ -234,6 +266,7 @@ def revoke(
     token: str,
     token_type_hint: str = "refresh_token",
     transport: httpx.BaseTransport | None = None,
+    deadline: float = OAUTH_DEADLINE,
 ) -> None:
     """Revoke one token. Revoking the refresh token is what ends the sign-in for good."""
     what = f"revoke ({token_type_hint})"
@@ -243,9 +276,11 @@ def revoke(
         "client_secret": client_secret,
         "token": token,
     }
-    response = _post(_endpoint(base_url, "/oauth/revoke"), payload, what, transport)
+    response, content = _post(
+        _endpoint(base_url, "/oauth/revoke"), payload, what, transport, deadline
+    )
     if response.status_code != 200:
-        raise error_for_status(response, what)
+        raise error_for_status(response, what, body=content)
 
 
 def legacy_session(
@@ -254,6 +289,7 @@ def legacy_session(
     password: str,
     *,
     transport: httpx.BaseTransport | None = None,
+    deadline: float = OAUTH_DEADLINE,
 ) -> OAuthTokens:
     """The legacy email/password session (3-month token, no refresh token)."""
     what = "legacy session"
@@ -266,15 +302,17 @@ def legacy_session(
         }
     }
     sent_at = time.time()
-    response = _post(_endpoint(base_url, "/v1/sessions"), payload, what, transport)
+    response, content = _post(
+        _endpoint(base_url, "/v1/sessions"), payload, what, transport, deadline
+    )
     if response.status_code in (400, 401, 403, 422):
         raise CredentialsRefused(
             f"{what}: credentials refused (HTTP {response.status_code})",
             status=response.status_code,
         )
     if response.status_code not in (200, 201):
-        raise error_for_status(response, what)
-    body = _json_object(response, what)
+        raise error_for_status(response, what, body=content)
+    body = _json_object(content, what)
     token = body.get("auth_token")
     if not isinstance(token, str) or not token:
         raise MissingField(f"{what}: no token", field="auth_token")

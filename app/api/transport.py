@@ -16,6 +16,7 @@ import logging
 import platform
 import ssl
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -135,6 +136,7 @@ def read_response(
     what: str,
     deadline: float = DEFAULT_DEADLINE,
     max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    drop_connection: Callable[[], bool] | None = None,
 ) -> tuple[httpx.Response, bytes]:
     """POST `content` and read the whole answer: (response, decompressed body).
 
@@ -143,11 +145,19 @@ def read_response(
     `deadline` (seconds) is checked between chunks. Each phase's own timeout is also
     capped by the time left, so a server that sends nothing at all fails on time too.
     Raises DeadlineExceeded, ResponseTooLarge or the `transport_error` of a failure.
+
+    `drop_connection`, asked once the exchange is over (whatever its result): True
+    closes the connection it used instead of leaving it in the pool. A client closed
+    under this request (another thread stopping a sync) no longer tracks a connection
+    the request opened or finished on afterwards; only this thread can close it.
     """
     give_up = time.monotonic() + deadline
+    response: httpx.Response | None = None
 
     def expired() -> DeadlineExceeded:
-        return DeadlineExceeded(f"no complete answer within the {deadline:g} s deadline ({what})")
+        return DeadlineExceeded(
+            f"no complete answer within the {deadline:g} s deadline ({what})", deadline=deadline
+        )
 
     try:
         with http.stream(
@@ -171,7 +181,17 @@ def read_response(
         raise transport_error(exc, what) from exc
     except httpx.RequestError as exc:
         raise transport_error(exc, what) from exc
+    finally:
+        if response is not None and drop_connection is not None and drop_connection():
+            close_connection(response)
     return response, b"".join(chunks)
+
+
+def close_connection(response: httpx.Response) -> None:
+    """Close the socket `response` came over (a no-op for responses without one)."""
+    stream = response.extensions.get("network_stream")
+    if stream is not None:
+        stream.close()
 
 
 def _capped(timeout: httpx.Timeout, limit: float) -> httpx.Timeout:

@@ -13,8 +13,11 @@ awaited, so requests overlap while writes stay serial.
 
 Errors end a scope or the whole run, never silently:
 - transient API errors are retried (`RetryPolicy`); when retries run out on a network
-  error the run stops as INTERRUPTED (the network is gone, every scope would fail);
-- a 5xx, GraphQL or protocol error fails only its scope: the run ends PARTIAL;
+  error or a connect/read timeout the run stops as INTERRUPTED (the network is gone,
+  every scope would fail);
+- a 5xx, GraphQL or protocol error fails only its scope: the run ends PARTIAL. So does
+  a request that kept outlasting its total deadline (`DeadlineExceeded`): the server
+  answers, just too slowly for that scope, and the other scopes may well be fine;
 - an auth error stops the run as SIGNED_OUT; a refused TLS certificate or a store
   error stops it as FAILED, with the certificate named rather than "not reached";
 - a cancel stops it as CANCELLED; the page in hand is dropped, not committed.
@@ -30,8 +33,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from app.api.client import FieldAgentClient
-from app.api.errors import ApiError, AuthError, NetworkError, RequestTimeout, TLSError
+from app.api.client import ClientAborted, FieldAgentClient
+from app.api.errors import (
+    ApiError,
+    AuthError,
+    DeadlineExceeded,
+    NetworkError,
+    RequestTimeout,
+    TLSError,
+)
 from app.domain import (
     ChangeSet,
     Level,
@@ -327,9 +337,13 @@ class _Run:
             log.exception("could not record the failure of %s %s", level, scope_id)
 
     def cancel_in_flight(self) -> None:
-        """Abort requests still on the wire, so cancel and stop take effect now."""
+        """Abort requests still on the wire, so cancel and stop take effect now.
+
+        Only aborted here: the fetchers may still be inside a request. The client is
+        closed by `execute` once every fetcher has returned (`_drain` joins them).
+        """
         if self.client is not None:
-            self.client.close()
+            self.client.abort()
         if self.limiter is not None:
             self.limiter.wake_all()
 
@@ -393,9 +407,9 @@ class _Run:
             self._check_cancel()
             try:
                 return self._request(request)
-            except RuntimeError:
-                # httpx refuses to send on a client that `cancel_in_flight` closed: the
-                # run is already stopping or cancelled, which is what this loop reports.
+            except ClientAborted:
+                # `cancel_in_flight` aborted the client: the run is already stopping or
+                # cancelled, which is what this loop reports.
                 if self.stop is not None:
                     raise self.stop from None
                 if self.cancel.cancelled:
@@ -556,6 +570,8 @@ def _run_stop_for(error: ApiError) -> RunStopped | None:
     """The API errors that end the whole run rather than one scope."""
     if isinstance(error, AuthError):
         return RunStopped(Outcome.SIGNED_OUT, error.user_message)
+    if isinstance(error, DeadlineExceeded):
+        return None  # the server answers, too slowly for this scope: fail only the scope
     if isinstance(error, NetworkError | RequestTimeout):
         return RunStopped(
             Outcome.INTERRUPTED,

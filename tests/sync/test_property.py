@@ -141,11 +141,6 @@ def _check_faulty_run(sim: Simulator, store: Store, summary: RunSummary, arg: An
 # a busy two-core machine, so more than the suite's default per-test limit.
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
-# A run stopped by the network closes its shared HTTP client under requests still in
-# flight; httpx can leave such a socket to the garbage collector. Known, and not what
-# this property is about (it was hidden while one server lived for every example).
-@pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning")
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @settings(
     max_examples=50,
     deadline=None,
