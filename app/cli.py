@@ -96,6 +96,15 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
             "how many the server answers without slowing, up to this"
         ),
     )
+    sync.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help=(
+            "most seconds one request may take in all, however slowly the answer arrives "
+            f"(default {settings.REQUEST_DEADLINE.default:g}; also FIELDDESK_REQUEST_DEADLINE)"
+        ),
+    )
     _common_options(sync)
 
     cli_ls.add_parser(sub, _common_options)
@@ -187,9 +196,10 @@ def _sync(args: argparse.Namespace) -> int:
         return status
     scope = _scope_from(args)
     maximum = config.resolve_concurrency(args.concurrency)
+    deadline = config.resolve_request_deadline(args.deadline)
     engine = SyncEngine(
         store=store,
-        client_factory=lambda: FieldAgentClient(server, token_provider),
+        client_factory=lambda: FieldAgentClient(server, token_provider, deadline=deadline),
         concurrency=maximum,
         # the limiter logs each change of the limit at INFO: `-v` shows them
         limiter=lambda: AdaptiveLimiter(maximum, backoff=backoff_for(server)),

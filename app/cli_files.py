@@ -167,7 +167,8 @@ def _download(
     options = DownloadOptions(quota=quota, concurrency=max(1, args.concurrency))
     cancel = CancelToken()
     bar = _Bar(sys.stderr)
-    with FieldAgentClient(server, tokens) as client:
+    deadline = config.resolve_request_deadline(None)
+    with FieldAgentClient(server, tokens, deadline=deadline) as client:
         manager = DownloadManager(library=library, client=client, options=options)
         try:
             summary = manager.run(survey_id=args.survey, cancel=cancel, on_event=bar.on_event)

@@ -83,6 +83,12 @@ def graphql_url_of(url: str) -> str:
     return text
 
 
+def resolve_request_deadline(option: float | None) -> float:
+    """Seconds one request may take in all: --deadline, FIELDDESK_REQUEST_DEADLINE, the
+    settings file's [network] request_deadline, or 120."""
+    return settings.value_of(settings.REQUEST_DEADLINE, stored_settings(), override=option)
+
+
 def resolve_concurrency(option: int | None) -> int:
     return settings.value_of(settings.CONCURRENCY, stored_settings(), override=option or None)
 

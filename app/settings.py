@@ -75,6 +75,11 @@ SERVER_URL = Option("server", "url", str, "https://api.sentera.com/graphql", env
 # The most requests a sync keeps in flight; the adaptive limiter finds how many the
 # server answers without slowing, up to this.
 CONCURRENCY = Option("sync", "concurrency", int, 32, low=1, high=64)
+# The most seconds one exchange with FieldAgent may take in all, however the bytes
+# trickle in: a server that answers too slowly fails that request, naming this.
+REQUEST_DEADLINE = Option(
+    "network", "request_deadline", float, 120.0, low=1, high=3600, env="FIELDDESK_REQUEST_DEADLINE"
+)
 SYNC_ON_RECONNECT = Option("sync", "on_reconnect", bool, True)
 SYNC_PERIODIC_MINUTES = Option("sync", "periodic_minutes", float, 30.0, low=0, high=24 * 60)
 SYNC_ON_START = Option("sync", "on_start", bool, False)
@@ -95,6 +100,7 @@ IMAGERY_BUDGET_GB = Option(
 OPTIONS: tuple[Option[str] | Option[int] | Option[float] | Option[bool], ...] = (
     SERVER_URL,
     CONCURRENCY,
+    REQUEST_DEADLINE,
     SYNC_ON_RECONNECT,
     SYNC_PERIODIC_MINUTES,
     SYNC_ON_START,

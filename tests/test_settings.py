@@ -55,3 +55,17 @@ def test_the_cli_and_the_store_agree_on_the_data_folder(monkeypatch: pytest.Monk
     monkeypatch.delenv("FIELDDESK_DATA_DIR", raising=False)
     assert config.default_data_dir() == config.resolve_data_dir(None) == default_data_dir()
     assert config.default_data_dir(demo=True) != default_data_dir()
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"), [(30, 30.0), (0.2, 1.0), (99_999, 3600.0), ("x", 120.0)]
+)
+def test_the_request_deadline_is_bounded_and_read_by_the_cli(
+    ini: QSettings, monkeypatch: pytest.MonkeyPatch, written: object, expected: float
+) -> None:
+    ini.setValue(settings.REQUEST_DEADLINE.path, written)
+    ini.sync()
+    assert config.resolve_request_deadline(None) == expected
+    assert config.resolve_request_deadline(7) == 7.0  # the command line wins
+    monkeypatch.setenv("FIELDDESK_REQUEST_DEADLINE", "45")
+    assert config.resolve_request_deadline(None) == 45.0

@@ -14,7 +14,7 @@ from pathlib import Path
 from app.simulator import Simulator
 from app.store import Store
 
-from .helpers import assert_matches_server
+from .helpers import assert_matches_server, local_catalogue, server_catalogue
 
 
 def fielddesk(
@@ -129,3 +129,27 @@ def test_sync_finds_a_servers_cap_with_few_429s_and_v_shows_the_limit(
     assert 0 < stats.rejected <= max(2, asked // 20), (stats.rejected, asked)
     changes = [line for line in done.stderr.splitlines() if "requests in flight" in line]
     assert any("->" in line and "429" in line for line in changes), done.stderr[-2000:]
+
+
+def test_sync_deadline_option_fails_only_the_dripping_survey_and_names_the_deadline(
+    tmp_path: Path, simulator: Simulator
+):
+    slow = simulator.dataset.survey_ids()[0]
+    # Every read is quick, the whole answer takes 4 s: only a total deadline stops it.
+    simulator.faults.add(
+        "trickle", query="sync_mosaics", scope_id=slow, times=None, chunks=40, interval=0.1
+    )
+
+    done = fielddesk("sync", "--deadline", "1", sim=simulator, data_dir=tmp_path)
+
+    assert done.returncode == 3, done.stderr  # partial: the other scopes synced
+    assert "1 s deadline" in done.stderr
+    assert "could not be reached" not in done.stderr
+    store = Store.open(tmp_path / "fielddesk.sqlite3", read_only=True)
+    try:
+        local = local_catalogue(store)["mosaics"]
+    finally:
+        store.close()
+    server = server_catalogue(simulator)["mosaics"]
+    # Everything but the slow survey's mosaics arrived; none of those did.
+    assert local == {k: v for k, v in server.items() if v[1] != slow}

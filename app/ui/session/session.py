@@ -35,6 +35,7 @@ from PySide6.QtCore import QObject, QSettings, Signal, Slot
 from PySide6.QtWidgets import QMessageBox
 
 from app import config
+from app import settings as options
 from app.account.errors import SignInError
 from app.account.session import AccountManager, OAuthSettings, SignOutResult
 from app.account.token_store import RunOnlyKeyring, SignInMethod, StoredSignIn, TokenStore
@@ -154,9 +155,12 @@ class AppSession(QObject):
         except AuthError:
             return None
         url = self.server_url
+        deadline = options.REQUEST_DEADLINE.parse(
+            self._settings.value(options.REQUEST_DEADLINE.path)
+        )
 
         def make_client() -> FieldAgentClient:
-            return FieldAgentClient(url, tokens)
+            return FieldAgentClient(url, tokens, deadline=deadline)
 
         return make_client
 
