@@ -3,7 +3,7 @@ the page check that guards every sync, and SIGKILLs during a large sync.
 (`tests/torture/` is the CI-speed variant.)
 
     .venv/bin/python benchmarks/torture.py [--rounds 20] [--mosaics 1000000]
-    .venv/bin/python benchmarks/torture.py --kills 20 [--size large] [--latency 0.05] [--check]
+    .venv/bin/python benchmarks/torture.py --kills 20 [--spread frontier|uniform] [--check]
 
 With `--kills N` only the kill torture runs (see `torture_kills`): N random SIGKILLs of
 `fielddesk sync` into one data folder, then a sync left to finish; it reports kills,
@@ -153,6 +153,12 @@ def main() -> int:
         help="the most answers a run gets before its kill (about one full large sync)",
     )
     parser.add_argument(
+        "--spread",
+        choices=["frontier", "uniform"],
+        default="frontier",
+        help="kill a step beyond the furthest run so far, or anywhere up to --reach",
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="quick_check instead of integrity_check per kill"
     )
     parser.add_argument("--check", action="store_true", help="exit 1 on any kill damage")
@@ -165,6 +171,7 @@ def main() -> int:
             seed=args.seed,
             thorough=not args.quick,
             reach=args.reach,
+            spread=args.spread,
         )
         report(audit)
         return 1 if args.check and audit.failures() else 0

@@ -4,10 +4,15 @@ sync left to finish, all into the same data folder (run through `benchmarks/tort
 
 The simulator runs in its own process (`torture_server`) with the `large` account by
 default and some latency per response, so a sync takes a while. Each run is killed once
-it has had a random number of hash-synced answers (between 1 and about one full sync's
-worth) and then a random extra delay, so kills land between pages, mid-request and
-mid-commit. After each kill the server is left to go quiet (no request in flight) and the
-store is checked and read; `tests/torture/killaudit` says what counts as corrupt, lost,
+it has had a number of hash-synced answers and then a random extra delay, so kills land
+between pages, mid-request and mid-commit. The number is drawn either uniformly from
+1 to `reach` (about one full sync), or (`frontier`, the default) a random step beyond the
+furthest run so far: a run re-asks the scopes already synced before it reaches new data,
+so uniform kills soon fall in no-change resyncs only, while frontier kills keep landing
+on pages being fetched and committed for the first time, all the way through the sync.
+
+After each kill the server is left to go quiet (no request in flight) and the store is
+checked and read; `tests/torture/killaudit` says what counts as corrupt, lost,
 extra, duplicated and refetched (a request that leaves out a hash committed before the
 kill).
 """
@@ -137,37 +142,72 @@ def answered(records: list[RequestRecord]) -> int:
 
 
 def kill_torture(
-    kills: int, *, size: str, latency: float, seed: int, thorough: bool, reach: int
+    kills: int,
+    *,
+    size: str,
+    latency: float,
+    seed: int,
+    thorough: bool,
+    reach: int,
+    spread: str = "frontier",
 ) -> KillAudit:
-    """`reach`: the most hash-synced answers a run may get before its kill."""
+    """N kills, then a sync left to finish. `reach`: about the hash-synced answers of one
+    full sync; a run that finishes before its kill does not count as one, and (frontier)
+    tells the real reach and starts the frontier over."""
     rng = random.Random(seed)
     audit = KillAudit(thorough=thorough)
+    frontier = 0
     with (
         TortureServer(size, latency, seed) as server,
         tempfile.TemporaryDirectory() as folder,
     ):
         data = Path(folder) / "data"
-        for n in range(kills + 1):
-            process = start_sync(data, server)
-            records: list[RequestRecord] = []
-            killed = False
-            if n < kills:
+        while audit.kills < kills:
+            if len(audit.runs) >= 3 * kills:
+                raise RuntimeError("the syncs keep finishing before their kill: raise --latency")
+            # Steps that spread the kills left over the rest of the sync, not past its end.
+            step = max(1, 2 * max(1, reach - frontier) // (kills - audit.kills + 1))
+            if spread == "uniform":
                 target = rng.randint(1, reach)
-                while process.poll() is None and answered(records) < target:
-                    records += server.poll()[1]
-                    time.sleep(POLL)
-                time.sleep(rng.uniform(0.0, 4 * latency))  # between, in or after a page
-                if process.poll() is None:
-                    process.send_signal(signal.SIGKILL)
-                    killed = True
-            _, stderr = process.communicate(timeout=3600)
-            records += server.quiet()
-            run = audit.run_ended(data / DB_FILENAME, records, killed=killed)
-            if n == kills and process.returncode != 0:
-                raise RuntimeError(f"the final sync failed ({process.returncode}): {stderr}")
-            print(describe(run, answered(records)), file=sys.stderr)
+            else:
+                target = frontier + rng.randint(1, step)
+            delay = rng.uniform(0.0, 4 * latency)
+            run, answers, failed = one_run(data, server, target, delay, audit=audit)
+            if failed:
+                raise RuntimeError(f"a sync failed: {failed}")
+            if run.killed:
+                frontier = answers
+            else:  # a whole sync's worth of answers: the real reach; start over
+                frontier, reach = 0, answers
+        _, _, failed = one_run(data, server, None, 0.0, audit=audit)
+        if failed:
+            raise RuntimeError(f"the final sync failed: {failed}")
         audit.compare(data / DB_FILENAME, server.truth())
     return audit
+
+
+def one_run(
+    data: Path, server: TortureServer, target: int | None, delay: float, *, audit: KillAudit
+) -> tuple[Run, int, str]:
+    """One `fielddesk sync`, killed `delay` seconds after its `target`-th answer (None:
+    left to finish); the audited run, its answers, and its error output if it failed."""
+    process = start_sync(data, server)
+    records: list[RequestRecord] = []
+    killed = False
+    if target is not None:
+        while process.poll() is None and answered(records) < target:
+            records += server.poll()[1]
+            time.sleep(POLL)
+        time.sleep(delay)  # between, in or after a page
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            killed = True
+    _, stderr = process.communicate(timeout=3600)
+    records += server.quiet()
+    run = audit.run_ended(data / DB_FILENAME, records, killed=killed)
+    print(describe(run, answered(records)), file=sys.stderr)
+    failed = stderr if not killed and process.returncode != 0 else ""
+    return run, answered(records), failed
 
 
 def describe(run: Run, answers: int) -> str:
