@@ -1,7 +1,14 @@
-"""Storage torture, long form: repeated damage, repair and refill, and the cost of the
-page check that guards every sync. (`tests/torture/` is the CI-speed variant.)
+"""Storage and kill torture, long form: repeated damage, repair and refill, the cost of
+the page check that guards every sync, and SIGKILLs during a large sync.
+(`tests/torture/` is the CI-speed variant.)
 
     .venv/bin/python benchmarks/torture.py [--rounds 20] [--mosaics 1000000]
+    .venv/bin/python benchmarks/torture.py --kills 20 [--spread frontier|uniform] [--check]
+
+With `--kills N` only the kill torture runs (see `torture_kills`): N random SIGKILLs of
+`fielddesk sync` into one data folder, then a sync left to finish; it reports kills,
+corrupt databases, lost, extra and duplicated items and refetched pages, and with
+`--check` exits 1 when any of those is not zero.
 
 Each round syncs a simulator account into a fresh folder, damages a random page of the
 database (or drops a table, or puts a foreign file in its place), and checks that
@@ -27,6 +34,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+
+from torture_kills import kill_torture, report  # noqa: E402
 
 from app.simulator import SimulatorConfig, run_simulator  # noqa: E402
 from app.store import DB_FILENAME, Store  # noqa: E402
@@ -134,7 +143,38 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--mosaics", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--kills", type=int, metavar="N", help="run the kill torture instead")
+    parser.add_argument("--size", default="large", help="the kill torture's account")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds per response")
+    parser.add_argument(
+        "--reach",
+        type=int,
+        default=2_500,
+        help="the most answers a run gets before its kill (about one full large sync)",
+    )
+    parser.add_argument(
+        "--spread",
+        choices=["frontier", "uniform"],
+        default="frontier",
+        help="kill a step beyond the furthest run so far, or anywhere up to --reach",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="quick_check instead of integrity_check per kill"
+    )
+    parser.add_argument("--check", action="store_true", help="exit 1 on any kill damage")
     args = parser.parse_args()
+    if args.kills is not None:
+        audit = kill_torture(
+            args.kills,
+            size=args.size,
+            latency=args.latency,
+            seed=args.seed,
+            thorough=not args.quick,
+            reach=args.reach,
+            spread=args.spread,
+        )
+        report(audit)
+        return 1 if args.check and audit.failures() else 0
     torture(args.rounds, args.seed)
     page_check_cost(args.mosaics)
     return 0

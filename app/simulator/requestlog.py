@@ -51,6 +51,13 @@ class RequestLog(Sequence[RequestRecord]):
         with self._lock:
             self._records.clear()
 
+    def drain(self) -> list[RequestRecord]:
+        """Every record so far, forgotten at once: a long run with recorded hashes reads
+        the log in pieces instead of keeping every hash set it was ever sent."""
+        with self._lock:
+            records, self._records = self._records, []
+            return records
+
     def snapshot(self) -> list[RequestRecord]:
         with self._lock:
             return list(self._records)
