@@ -1,8 +1,8 @@
 """SIGKILL during a sync, the CI-speed variant of `benchmarks/torture.py --kills N`: a real
-`fielddesk sync` process killed three times at moments chosen by what the store holds,
-then a sync left to finish, all into one data folder. No database may be damaged, no
-item lost, added or duplicated, and no page committed before a kill asked for again
-(see `killaudit` for the exact rules)."""
+`fielddesk sync` process killed three times, each while the server holds one of its page
+requests and the pages before it are committed, then a sync left to finish, all into one
+data folder. No database may be damaged, no item lost, added or duplicated, and no page
+committed before a kill asked for again (see `killaudit` for the exact rules)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from .conftest import database, read_only_query, start_fielddesk
 from .killaudit import KillAudit, truth_of
 
 BIG_SURVEY = 2_500  # mosaics added to one survey: 25 pages of 100
-STEP = 200  # mosaics each run must commit beyond the last kill before it is killed
+STEP = 200  # mosaics each run commits (two pages) before its third page is held and it is killed
 DEADLINE = 120.0  # seconds a condition may take before the test gives up
 
 
@@ -62,17 +62,23 @@ def test_sigkills_mid_sync_lose_nothing_and_refetch_no_committed_page(
     data = tmp_path / "data"
     db = database(data)
     audit = KillAudit(thorough=True)
+    big = sim.dataset.survey_ids()[0]
     floor = 0
     for kill in range(3):
+        # The big survey's third page of this run waits at the server until released, so
+        # the kill lands mid-sync however slowly this machine runs: two pages committed,
+        # a third asked for, the scope's loop in the middle of its work.
+        held = sim.faults.add(
+            "hold", query="sync_mosaics", scope_id=big, after=2, times=1, seconds=DEADLINE
+        )
         process = start_fielddesk("sync", data_dir=data, sim=sim)
         target = floor + STEP
-        wait_for(
-            lambda: stored_mosaics(db) >= target or process.poll() is not None,  # noqa: B023
-            f"{target} mosaics stored",
-        )
+        assert held.wait_for_arrivals(1, timeout=DEADLINE), f"run {kill + 1} never got far"
+        wait_for(lambda: stored_mosaics(db) >= target, f"{target} mosaics stored")  # noqa: B023
         assert process.poll() is None, f"the sync ended before kill {kill + 1}"
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=DEADLINE)
+        held.release()
         run = audit.run_ended(db, quiet_records(sim), killed=True)
         assert not run.corrupt
         assert run.mosaics >= target  # it was killed after that progress, never before
