@@ -104,7 +104,12 @@ def test_command_line_prints_url_and_token_and_arms_faults() -> None:
         assert user.status_code == 200 and stuck.status_code == 503
     finally:
         process.send_signal(signal.SIGINT)
-        _, errors = process.communicate(timeout=30)
+        try:
+            _, errors = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()  # never leave it running into the next test
+            _, errors = process.communicate()
+            pytest.fail(f"the simulator did not stop on Ctrl+C: {errors}")
     assert process.returncode == 0, errors
 
 
