@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -62,7 +63,7 @@ def test_live_mode_changes_the_account_by_itself(simulator_factory: Factory) -> 
 
 
 def test_command_line_prints_url_and_token_and_arms_faults() -> None:
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -107,9 +108,17 @@ def test_command_line_prints_url_and_token_and_arms_faults() -> None:
         try:
             _, errors = process.communicate(timeout=60)
         except subprocess.TimeoutExpired:
-            process.kill()  # never leave it running into the next test
-            _, errors = process.communicate()
-            pytest.fail(f"the simulator did not stop on Ctrl+C: {errors}")
+            # Never leave it running into the next test; first make it say where it is
+            # stuck (faulthandler dumps every thread on SIGABRT) and what it blocks.
+            status = Path(f"/proc/{process.pid}/status")
+            masks = [line for line in status.read_text().splitlines() if line.startswith("Sig")]
+            process.send_signal(signal.SIGABRT)
+            try:
+                _, errors = process.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                _, errors = process.communicate()
+            pytest.fail(f"the simulator did not stop on Ctrl+C ({masks}):\n{errors}")
     assert process.returncode == 0, errors
 
 
