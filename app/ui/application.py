@@ -243,8 +243,8 @@ def run(
 
     def start_session(window: MainWindow, first: bool) -> None:
         nonlocal session
-        if window is not shown[-1]:
-            return  # that window closed before its first paint
+        if window is not shown[-1] or not window.isVisible():
+            return  # that window closed right after its first paint
         if session is None:
             session = build_session(
                 settings,
