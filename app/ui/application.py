@@ -1,8 +1,9 @@
 """Starting the window: QApplication, the local store, the main window, the event loop.
 
 The window is built from the store alone, so it opens instantly and offline. The
-`AppSession` (sign-in, connection monitor, sync by itself, preferences) is attached to
-it and starts probing only once the window shows. A database FieldDesk cannot open
+`AppSession` (sign-in, connection monitor, sync by itself, preferences) is built and
+attached right after the window's first paint: it loads the keyring and the HTTP stack,
+which that frame does not need, and starts probing only then. A database FieldDesk cannot open
 (written by a newer version, corrupt, unreadable) is explained in a dialog, never a
 traceback.
 """
@@ -15,6 +16,7 @@ import logging
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +27,7 @@ from app import config
 from app.domain_files import Pin
 from app.launch import early, logs
 from app.launch.crash import CrashHandler
-from app.launch.first_window import watch_first_window
+from app.launch.first_window import after_first_paint, watch_first_window
 from app.launch.shutdown import QuitGuard, quit_on_signals, shutdown
 from app.launch.single_instance import SingleInstance, bring_to_front
 from app.private_files import create_private_file, private_umask
@@ -184,6 +186,7 @@ def build_session(
     demo: bool = False,
     account: str | None = None,
     oauth: OAuthSettings | None = None,
+    tasks: TaskManager | None = None,
 ) -> AppSession:
     """The account, connection and auto-sync of this run.
 
@@ -200,6 +203,7 @@ def build_session(
         oauth=oauth or OAuthSettings(*config.oauth_client()),
         keyring_backend=MemoryKeyring() if throwaway else None,
         environ={} if throwaway else None,
+        tasks=tasks,
     )
     if token_provider is not None:
         session.accept_token(token_provider.access_token(), account)
@@ -219,10 +223,12 @@ def run(
 ) -> int:
     """Show the window over the database in `data_dir` and run until it closes.
 
-    `token_provider` (the demo, the smoke test) signs in with its token for this run
-    only; otherwise the stored sign-in for the server is used, if any. A sign-out that
-    asked to remove the local data closes the window; the database is deleted once
-    the store is closed, and the window opens again on an empty one.
+    `on_window` is called with the first window once its session is attached (after
+    its first paint). `token_provider` (the demo, the smoke test) signs in with its
+    token for this run only; otherwise the stored sign-in for the server is used, if
+    any. A sign-out that asked to remove the local data closes the window; the
+    database is deleted once the store is closed, and the window opens again on an
+    empty one.
     """
     app = ensure_application()
     # One FieldDesk per data directory: a second launch brings this one forward.
@@ -230,14 +236,33 @@ def run(
     if not instance.claim(sys.argv[1:]):
         return 0
     settings = settings or app_settings()
-    session = build_session(
-        settings,
-        server_url=server_url,
-        token_provider=token_provider,
-        demo=demo,
-        account=account,
-        oauth=oauth,
-    )
+    tasks = TaskManager(app)
+    # The session (the keyring, the HTTP stack) is built after the first window's first
+    # paint: a cold start shows the catalogue without waiting for them.
+    session: AppSession | None = None
+
+    def start_session(window: MainWindow, first: bool) -> None:
+        nonlocal session
+        if window is not shown[-1] or not window.isVisible():
+            return  # that window closed right after its first paint
+        if session is None:
+            session = build_session(
+                settings,
+                server_url=server_url,
+                token_provider=token_provider,
+                demo=demo,
+                account=account,
+                oauth=oauth,
+                tasks=tasks,
+            )
+        engine = window.controller.runner_factory
+        assert isinstance(engine, EngineFactory)
+        session.adopt_engine(engine)
+        session.attach(window)
+        session.start()  # after the window: start-up never waits for the network
+        if first and on_window is not None:
+            on_window(window)  # a window wired to its session, as callers expect
+
     shown: list[MainWindow] = []
     instance.activation_requested.connect(
         lambda _args: bring_to_front(shown[-1]) if shown else None
@@ -250,33 +275,26 @@ def run(
             first = not shown
             window: MainWindow | None = None
             try:
-                window = build_window(
-                    store,
-                    settings,
-                    controller=session.sync_controller(store),
-                    tasks=session.tasks,
-                    demo=demo,
-                )
+                window = build_window(store, settings, tasks=tasks, demo=demo)
+                window.sync.toolbar.show_account_pending()  # until the session attaches
                 shown.append(window)
                 if demo:
                     # The display name ends every title (see MainWindow.set_title_note).
                     QApplication.setApplicationDisplayName("FieldDesk — demo")
                     window.set_title_note(None)
                 show_read_only(window, store)
-                session.attach(window)
                 QuitGuard(window, window.controller)  # closing during a sync finishes it first
                 if first:
                     watch_first_window(window)
+                after_first_paint(window, partial(start_session, window, first))
                 window.show()
-                session.start()  # after the window: start-up never waits for the network
                 calm_garbage_collector()
-                if first and on_window is not None:
-                    on_window(window)
                 code = app.exec()
             finally:
-                session.detach()
+                if session is not None:
+                    session.detach()
                 stopped = shutdown(window.controller if window is not None else None, store)
-            if code != 0 or not session.take_remove_data_request():
+            if code != 0 or session is None or not session.take_remove_data_request():
                 return code
             if not stopped:
                 log.warning("a sync was still running; the local data was not removed")
@@ -285,10 +303,11 @@ def run(
 
             remove_local_database(data_dir)  # the store is closed: nothing writes to it
     finally:
-        session.stop()
+        if session is not None:
+            session.stop()
         # Network steps (a probe, a revoke) get a moment to end; their threads never
         # keep FieldDesk from quitting.
-        session.tasks.wait(QUIT_WAIT_MS, NETWORK)
+        tasks.wait(QUIT_WAIT_MS, NETWORK)
         instance.close()
 
 

@@ -88,3 +88,74 @@ def test_the_first_frame_leaves_the_network_keyring_and_imagery_unimported(
     # (numpy only when there are outlines to project; this store has none.)
     assert report["on_ui_thread"]["pyproj"] is False
     assert True not in report["on_ui_thread"].values()
+
+
+APP_CHILD = """
+import json, logging, sys
+from pathlib import Path
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+from app.ui import application
+
+at_first_paint = {}
+
+class FirstPaint(logging.Handler):
+    # The app logs "first window shown" from inside its first paint.
+    def emit(self, record):
+        if "first window shown" in record.getMessage() and not at_first_paint:
+            window = [w for w in QApplication.topLevelWidgets() if hasattr(w, "sync")][0]
+            bar = window.sync.toolbar
+            at_first_paint["modules"] = sorted(sys.modules)
+            at_first_paint["offers"] = [
+                bar.sign_in_action.isVisible(), bar.sign_out_action.isVisible()
+            ]
+
+logging.getLogger("app.launch.first_window").addHandler(FirstPaint())
+logging.getLogger("app.launch.first_window").setLevel(logging.INFO)
+folder = Path(sys.argv[1])
+wired = {}
+
+def on_window(window):
+    bar = window.sync.toolbar
+    wired["offers"] = [bar.sign_in_action.isVisible(), bar.sign_out_action.isVisible()]
+    wired["account"] = bar.account.text()
+    wired["can_sync"] = window.sync.can_sync()[0]
+    QTimer.singleShot(0, window.close)
+
+code = application.run(
+    data_dir=folder / "data",
+    server_url="http://127.0.0.1:9/graphql",  # nothing listens: no real server is asked
+    settings=QSettings(str(folder / "app.ini"), QSettings.Format.IniFormat),
+    on_window=on_window,
+)
+print(json.dumps({"code": code, "first": at_first_paint, "wired": wired}))
+"""
+
+
+def test_the_app_paints_its_first_window_before_building_its_session(tmp_path: Path) -> None:
+    """`application.run` as the app runs it: the keyring and the HTTP stack load after
+    the first paint; until then the account is shown as not yet known (neither "Sign
+    in" nor "Sign out"), and the window the caller gets is wired to its session."""
+    output = subprocess.run(
+        [sys.executable, "-c", APP_CHILD, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "FIELDDESK_CONFIG_DIR": str(tmp_path / "config"),
+            "FIELDDESK_TOKEN": "",
+        },
+    ).stdout
+    report = json.loads(output.strip().splitlines()[-1])
+    assert report["code"] == 0
+    modules = set(report["first"]["modules"])
+    assert "app.ui.window" in modules  # the probe ran at the first paint
+    assert not {"keyring", "httpx", "app.account.session", "app.ui.session.session"} & modules
+    assert report["first"]["offers"] == [False, False]
+    # Then the session attached: signed out here, so "Sign in" is offered and sync is not.
+    assert report["wired"]["offers"] == [True, False]
+    assert report["wired"]["account"] == "Not signed in"
+    assert report["wired"]["can_sync"] is False

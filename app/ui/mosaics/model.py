@@ -6,7 +6,11 @@ id list, not a million objects. Sorting and filtering are new store queries (a r
 
 During a sync it never resets: after each coalesced batch of ChangeSets the id list is
 re-read on a background thread, diffed against the current one (`listdiff`) and applied
-as the smallest remove/insert/dataChanged runs, so selection and scrolling survive.
+as the smallest remove/insert/dataChanged runs, so selection and scrolling survive. The
+runs are applied in time slices, none spanning more than EDIT_CHUNK_ROWS rows amid the
+list; the same background step formats the rows the view will show after the edit and
+re-reads updated rows it had loaded, so the paints during a sync read nothing from the
+store on the UI thread. (Row texts are formatted with QLocale, which is reentrant.)
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -52,6 +56,9 @@ BLOCK = 64
 HEAD_ROWS = 1000
 # Longest stretch of row edits applied in one go before the event loop runs again.
 EDIT_SLICE_S = 0.008
+# Most rows one beginInsertRows/beginRemoveRows may span: a long run is split, so the
+# view's bookkeeping for any one of them stays short.
+EDIT_CHUNK_ROWS = 200
 CACHE_LIMIT = 6000
 AnyIndex = QModelIndex | QPersistentModelIndex
 _MISSING = object()
@@ -83,6 +90,9 @@ class MosaicTableModel(QAbstractTableModel):
         # (mosaic id, role) -> what the "Offline" column shows; set by the window from the
         # imagery library (app/ui/downloads). None: the column stays empty.
         self.offline: Callable[[str, int], Any] | None = None
+        # The rows the view shows (first, last); set by the pane. A live edit formats the
+        # rows that will be there in the background, so painting them reads nothing.
+        self.visible_rows: Callable[[], tuple[int, int]] | None = None
 
     def offline_changed(self, mosaic_ids: Iterable[str] | None) -> None:
         """Repaint the "Offline" cells of these mosaics (None: every loaded row)."""
@@ -300,11 +310,16 @@ class MosaicTableModel(QAbstractTableModel):
             touched = change.updated | change.deleted | change.cascaded_mosaics
             if change.level is Level.MOSAICS:
                 touched = touched | change.inserted
-                for sentera_id in change.updated | change.deleted:
+                for sentera_id in change.deleted:
                     self._cache.pop(sentera_id, None)
-                self._pending_updated |= change.updated
                 if self._scope_may_hold(change.scope_id):
+                    # The refresh re-reads the shown ones off the UI thread: dropping
+                    # them here would make the next paint read them on it.
+                    self._pending_updated |= change.updated
                     relevant = True
+                else:
+                    for sentera_id in change.updated:
+                        self._cache.pop(sentera_id, None)
             for sentera_id in change.cascaded_mosaics:
                 self._cache.pop(sentera_id, None)
             if change.cascaded_mosaics:
@@ -336,10 +351,21 @@ class MosaicTableModel(QAbstractTableModel):
         updated = frozenset(self._pending_updated)
         self._pending_updated.clear()
         store = self._store
+        cached = frozenset(self._cache)
+        # No view (None): nothing is formatted ahead.
+        first, last = self.visible_rows() if self.visible_rows is not None else (0, -BLOCK)
+        anchor = old[first] if 0 < first < len(old) else None  # at the top: stays there
+        span = max(0, last - first + BLOCK // 2)
 
-        def job() -> tuple[int, list[str], listdiff.ListEdit]:
+        def job() -> Refreshed:
             new = store.mosaic_ids(query)
-            return generation, new, _appended(old, new, updated) or listdiff.diff(old, new, updated)
+            edit = _appended(old, new, updated) or listdiff.diff(old, new, updated)
+            top = _position(new, anchor)
+            shown = new[max(0, top - BLOCK // 8) : top + span] if span else []
+            wanted = [i for i in shown if i not in cached]
+            wanted += [i for i in updated if i in cached]
+            views = {m.sentera_id: RowView.of(m) for m in store.mosaics_by_id(wanted)}
+            return Refreshed(generation, new, edit, views)
 
         self._tasks.run_in_background(job, self._finish_refresh, on_error=self._refresh_failed)
 
@@ -347,8 +373,10 @@ class MosaicTableModel(QAbstractTableModel):
         self._refreshing = False
         log.warning("could not refresh the mosaic list: %s", error)
 
-    def _finish_refresh(self, result: tuple[int, list[str], listdiff.ListEdit]) -> None:
-        generation, new, edit = result
+    def _finish_refresh(self, result: Refreshed) -> None:
+        generation, new, edit = result.generation, result.ids, result.edit
+        if generation == self._generation:
+            self._take_views(result.views)
         if generation != self._generation or edit.empty:
             self._refreshing = False
             self._start_refresh()  # changes that arrived meanwhile
@@ -356,6 +384,16 @@ class MosaicTableModel(QAbstractTableModel):
         steps = [(True, *run) for run in edit.removals]
         steps += [(False, *run) for run in edit.insertions]
         self._continue_edit(generation, new, edit, steps, 0)
+
+    def _take_views(self, views: dict[str, RowView]) -> None:
+        """Rows formatted in the background go into the cache (fresher than what it held)."""
+        for sentera_id, view in views.items():
+            if view.mosaic.is_new and sentera_id in self._viewed:  # the store write is pending
+                view = RowView.of(replace(view.mosaic, is_new=False))
+            self._cache[sentera_id] = view
+            self._cache.move_to_end(sentera_id)
+        while len(self._cache) > CACHE_LIMIT:
+            self._cache.popitem(last=False)
 
     def _continue_edit(
         self,
@@ -381,7 +419,19 @@ class MosaicTableModel(QAbstractTableModel):
         self.live_edit_started.emit()
         while position < len(steps):
             removal, first, last = steps[position]
-            position += 1
+            at_end = (last if removal else first) >= len(self._ids) - (1 if removal else 0)
+            if last - first >= EDIT_CHUNK_ROWS and not at_end:
+                # A long run amid the rows goes in chunks (an edit at the end moves no
+                # row after it, so it stays whole): a removal from its end (its front
+                # rows keep their places), an insertion from its front (final positions).
+                if removal:
+                    steps[position] = (removal, first, last - EDIT_CHUNK_ROWS)
+                    first = last - EDIT_CHUNK_ROWS + 1
+                else:
+                    steps[position] = (removal, first + EDIT_CHUNK_ROWS, last)
+                    last = first + EDIT_CHUNK_ROWS - 1
+            else:
+                position += 1
             if removal:
                 self.beginRemoveRows(root, first, last)
                 for sentera_id in self._ids[first : last + 1]:
@@ -412,6 +462,27 @@ class MosaicTableModel(QAbstractTableModel):
             changed = ((changed[0][0], changed[-1][1]),)
         for first, last in changed:
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_column))
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """A background refresh's result: the query's ids, the edit from the shown list, and
+    rows formatted ahead (those the view will show, and updated ones it had loaded)."""
+
+    generation: int
+    ids: list[str]
+    edit: listdiff.ListEdit
+    views: dict[str, RowView] = field(default_factory=dict)
+
+
+def _position(ids: list[str], anchor: str | None) -> int:
+    """Where `anchor` (the top row shown) is in `ids`; 0 at the top or when it is gone."""
+    if anchor is None:
+        return 0
+    try:
+        return ids.index(anchor)
+    except ValueError:
+        return 0
 
 
 def _appended(

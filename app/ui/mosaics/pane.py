@@ -69,6 +69,7 @@ class MosaicsPane(QWidget):
         self.filter_bar.text.returnPressed.connect(self.filter_bar.flush)
         self.table.selectionModel().currentRowChanged.connect(self._on_table_current)
         self.table.horizontalHeader().sortIndicatorChanged.connect(self._after_sort_click)
+        self.model.visible_rows = self.table.visible_rows
         self.model.live_edit_started.connect(self._before_live_edit)
         self.model.live_edit_finished.connect(self._after_live_edit)
         self.model.mosaics_viewed.connect(self.mosaics_viewed)

@@ -167,6 +167,12 @@ class MosaicTableView(QTableView):
         self.fill_name_column()
 
     # -- keeping the view steady through live edits ------------------------------------
+    def visible_rows(self) -> tuple[int, int]:
+        """The first and last row shown (the model formats these ahead of a live edit)."""
+        first = max(0, self.rowAt(0))
+        last = self.rowAt(self.viewport().height() - 1)
+        return first, last if last >= first else first + 64
+
     def remember_anchor(self) -> None:
         """Note the top visible row (by id) and where it sits, before a live edit."""
         at_top = self.verticalScrollBar().value() == 0

@@ -85,6 +85,7 @@ class AppSession(QObject):
         keyring_backend: KeyringBackend | RunOnlyKeyring | None = None,
         environ: Mapping[str, str] | None = None,
         tuning: SessionTuning | None = None,
+        tasks: TaskManager | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -97,7 +98,8 @@ class AppSession(QObject):
         self._stored_server = stored.server_url
         self.preferences = self._tuned(stored)
         self.server_url = server_url or stored.server_url
-        self.tasks = TaskManager(self)
+        # The app makes the task manager before the session, for the window's first frame.
+        self.tasks = tasks or TaskManager(self)
         self.manager = self._make_manager(self.server_url)
         self.monitor = ConnectionMonitor(
             self.server_url,
@@ -176,14 +178,21 @@ class AppSession(QObject):
     def sync_controller(self, store: Store) -> SyncController:
         """The sync controller for a window over `store` (pass it to `MainWindow`); its
         engine follows this session's account and preferences."""
-        self.engine = EngineFactory(
-            store,
-            self.client_factory(),
-            concurrency=self.preferences.concurrency,
-            retry=self._tuning.retry,
-            server_url=self.server_url,
-        )
-        return SyncController(self.engine)
+        return SyncController(self.adopt_engine(EngineFactory(store)))
+
+    def adopt_engine(self, engine: EngineFactory) -> EngineFactory:
+        """Make `engine` follow this session's account, server and preferences.
+
+        The app's first window is built before the session (the keyring and the HTTP
+        stack load after its first paint), with an engine that cannot sync yet; the
+        session takes it over here, before it attaches to that window.
+        """
+        engine.client_factory = self.client_factory()
+        engine.concurrency = self.preferences.concurrency
+        engine.retry = self._tuning.retry
+        engine.server_url = self.server_url
+        self.engine = engine
+        return engine
 
     def attach(self, window: MainWindow) -> None:
         """Wire `window` to the account, the monitor and a scheduler of its own."""

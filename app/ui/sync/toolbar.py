@@ -150,6 +150,16 @@ class MainToolbar(QToolBar):
             widget.setToolTip(plain_tooltip(tip))
         self.connection.setAccessibleName(f"Connection: {text or 'unknown'}")
 
+    def show_account_pending(self) -> None:
+        """The account is not known yet (the app reads the keyring after its first
+        paint): neither "Sign in" nor "Sign out" is offered until it is."""
+        self.account.setText("")
+        self.account.setToolTip("")
+        self.account.setAccessibleName("Account: checking")
+        self.account_notice.setVisible(False)
+        self.sign_in_action.setVisible(False)
+        self.sign_out_action.setVisible(False)
+
     def show_account(
         self,
         text: str | None,

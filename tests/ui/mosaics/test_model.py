@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from typing import Any
 
@@ -14,7 +15,7 @@ from app.store.devtools import fill_synthetic, synthetic_mosaics
 from app.ui.common.formatting import enum_label
 from app.ui.common.tasks import TaskManager
 from app.ui.mosaics.columns import BOOL_ROLE, COLUMNS, ID_ROLE, IS_NEW_ROLE
-from app.ui.mosaics.model import CACHE_LIMIT, HEAD_ROWS, MosaicTableModel
+from app.ui.mosaics.model import CACHE_LIMIT, EDIT_CHUNK_ROWS, HEAD_ROWS, MosaicTableModel
 
 SURVEY = "syn0_OR_AS0_CO0"
 
@@ -182,3 +183,59 @@ def _as_mosaic(snapshot: Any) -> Any:
 
     fields = Mosaic.__dataclass_fields__
     return Mosaic(**{name: getattr(snapshot, name) for name in fields})
+
+
+def _sync_page_into(store: Store, survey: str, count: int, start: int) -> Any:
+    page = SyncPage(tuple(synthetic_mosaics(survey, count, start=start)), (), (), 0)
+    return store.apply_page(Level.MOSAICS, survey, page, scope_complete=True, run_id=None)
+
+
+def test_a_long_run_of_new_rows_amid_the_list_goes_in_bounded_chunks(
+    qtbot: Any, qtmodeltester: Any, model: MosaicTableModel, filled: Store
+) -> None:
+    """450 new mosaics that sort between two shown ones: inserted in chunks of at most
+    EDIT_CHUNK_ROWS rows, each a consistent list, with no reset."""
+    query = MosaicQuery(scope=Scope(ScopeKind.SURVEY, SURVEY), sort=MosaicSort.NAME)
+    model.set_query(query)
+    qtmodeltester.check(model, force_py=True)
+    resets: list[None] = []
+    inserted: list[tuple[int, int]] = []
+    model.modelAboutToBeReset.connect(lambda: resets.append(None))
+    model.rowsInserted.connect(lambda _p, a, b: inserted.append((a, b)))
+    # "Mosaic 5000" … "Mosaic 5449" sort after "Mosaic 5 …" and before "Mosaic 6 …".
+    model.apply_changes([_sync_page_into(filled, SURVEY, 450, start=5000)])
+    qtbot.waitUntil(lambda: not model.refresh_pending)
+    assert not resets
+    assert sum(b - a + 1 for a, b in inserted) == 450
+    assert len(inserted) >= 3
+    assert max(b - a + 1 for a, b in inserted) <= EDIT_CHUNK_ROWS
+    assert inserted[-1][1] < model.rowCount() - 1  # amid the list, not at its end
+    assert list(model.ids()) == filled.mosaic_ids(query)
+
+
+def test_the_rows_a_live_edit_brings_into_view_are_read_off_the_ui_thread(
+    qtbot: Any, model: MosaicTableModel, filled: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refresh formats the rows the view will show after the edit in the background,
+    so painting them reads nothing from the store on the UI thread."""
+    query = MosaicQuery(scope=Scope(ScopeKind.SURVEY, SURVEY), sort=MosaicSort.NAME)
+    model.set_query(query)
+    model.visible_rows = lambda: (0, 9)
+    reads_on_ui_thread: list[int] = []
+    read = filled.mosaics_by_id
+
+    def watched_read(ids: Any) -> Any:  # the real read, noting the UI thread's ones
+        if threading.current_thread() is threading.main_thread():
+            reads_on_ui_thread.append(len(ids))
+        return read(ids)
+
+    monkeypatch.setattr(filled, "mosaics_by_id", watched_read)
+    # Sorted by name, "Mosaic 10000" … come right after "Mosaic 1 …": rows 2 onwards.
+    model.apply_changes([_sync_page_into(filled, SURVEY, 40, start=10000)])
+    qtbot.waitUntil(lambda: not model.refresh_pending)
+    assert model.rowCount() == 70
+    for row in range(10):  # what a paint of the visible rows asks
+        assert model.index(row, 0).data()
+    assert reads_on_ui_thread == []
+    assert model.index(65, 0).data()  # a row far below the view is read when first shown
+    assert reads_on_ui_thread != []
