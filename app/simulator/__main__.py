@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import threading
 import time
@@ -101,9 +102,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _stop_on_signals() -> None:
+    """Ctrl+C (SIGINT) and SIGTERM both stop the server cleanly.
+
+    A process inherits an *ignored* SIGINT from its parent (a background job of a
+    non-interactive shell starts that way), and Python then never raises
+    KeyboardInterrupt: "Press Ctrl+C to stop" would be a lie and `kill -INT` would do
+    nothing. So both handlers are set here, whatever was inherited.
+    """
+
+    def interrupt(_number: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv: list[str] | None = None, *, stop: threading.Event | None = None) -> int:
     """Run until interrupted (or until `stop` is set, for tests)."""
     args = parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        _stop_on_signals()
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -64,25 +64,31 @@ def test_live_mode_changes_the_account_by_itself(simulator_factory: Factory) -> 
 
 def test_command_line_prints_url_and_token_and_arms_faults() -> None:
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONFAULTHANDLER="1")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "app.simulator",
-            "--port",
-            "0",
-            "--size",
-            "tiny",
-            "--seed",
-            "3",
-            "--fault",
-            "sync_mosaics:http_status:503:times=forever",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    # Started with SIGINT ignored, as a background job of a script is: Ctrl+C must still
+    # stop it (an ignored disposition is inherited across exec; a handler is not).
+    inherited = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app.simulator",
+                "--port",
+                "0",
+                "--size",
+                "tiny",
+                "--seed",
+                "3",
+                "--fault",
+                "sync_mosaics:http_status:503:times=forever",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     try:
         assert process.stdout is not None
         lines: list[str] = []
