@@ -236,7 +236,10 @@ class SyncController(QObject):
         thread.setObjectName("fielddesk-sync")
         worker = SyncWorker(self._runner_factory, self._cancel)
         worker.moveToThread(thread)
-        self._run_requested.connect(worker.run)
+        # Single-shot: later starts must not reach this worker again, and nothing may
+        # touch it after the emit below (a run that fails at once can end, and its worker
+        # be deleted, before this thread gets past the emit).
+        self._run_requested.connect(worker.run, Qt.ConnectionType.SingleShotConnection)
         worker.progress.connect(self.progress)
         worker.changes.connect(self.changes)
         worker.finished.connect(self._on_worker_finished)
@@ -250,8 +253,6 @@ class SyncController(QObject):
             self._stop_watching = self._runner_factory.watch_limits(self.limit_changed.emit)
         thread.start()
         self._run_requested.emit(scope)
-        # Later starts must not reach this worker again.
-        self._run_requested.disconnect(worker.run)
         self.running_changed.emit(True)
         self.started.emit(scope)
         return True

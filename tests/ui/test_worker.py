@@ -5,9 +5,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
+from PySide6.QtCore import Qt, QThread
+
 from app.domain import ChangeSet, Level, Outcome, Scope
 from app.simulator import Simulator
 from app.store import MosaicQuery, Store
+from app.sync import worker as worker_module
 from app.sync.engine import SyncEngine
 from app.sync.events import CancelToken, Progress, RunSummary
 from app.sync.worker import SyncController
@@ -71,6 +75,44 @@ def test_a_crashing_runner_still_ends_the_run(qtbot: Any) -> None:
     # And the next run can start.
     with qtbot.waitSignal(controller.finished, timeout=10_000):
         assert controller.start(Scope.everything())
+
+
+def test_a_run_that_ends_before_start_returns_is_reported_once(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a busy machine a run that fails at once can end, and its worker be deleted,
+    before `start()` has returned: `start()` must not touch the worker after handing
+    over the run (it once raised "Internal C++ object (SyncWorker) already deleted")."""
+    ran = threading.Event()
+
+    class Broken:
+        def run(self, scope: Scope, *, cancel: CancelToken, on_event: Any) -> RunSummary:
+            ran.set()
+            raise ZeroDivisionError("bug")
+
+    controller = SyncController(Broken)
+
+    def hold_start_until_the_run_is_over(_scope: object) -> None:
+        # Runs inside start(), right after the run was handed over: the UI thread
+        # waits until the worker thread has run and finished, as a preempted one would.
+        assert ran.wait(10)
+        thread = controller._thread
+        assert thread is not None and thread.wait(10_000)
+
+    class HoldingThread(QThread):
+        """The run's thread; once started, start()'s hand-over is followed by the hold."""
+
+        def start(self, *args: Any) -> None:
+            super().start(*args)
+            controller._run_requested.connect(
+                hold_start_until_the_run_is_over, Qt.ConnectionType.DirectConnection
+            )
+
+    monkeypatch.setattr(worker_module, "QThread", HoldingThread)
+    with qtbot.waitSignal(controller.finished, timeout=10_000) as done:
+        assert controller.start(Scope.everything())
+    assert done.args[0].outcome is Outcome.FAILED
+    assert not controller.is_running
 
 
 def test_shutdown_waits_for_the_thread(qtbot: Any, store: Store, simulator_factory: Any) -> None:
