@@ -56,6 +56,10 @@ def test_the_limiter_backs_off_a_busy_file_host_and_every_file_arrives_intact(
     survey, mosaics = survey_with_files(sim, at_least=4)
     store.add_pin(Pin(PinKind.SURVEY, survey))
     sim.admission.limit_files(2, retry_after=0, status=503)
+    # The first two downloads stay in flight for seconds, so the limiter's other two
+    # opening requests meet a full host however fast or slow this machine is (small
+    # files could otherwise finish before a third request is even sent).
+    sim.faults.add(kind="latency", query="files", seconds=3, times=2)
     limiter = AdaptiveLimiter(8, initial=4, backoff=ServerBackoff())
     changes: list[LimitChange] = []
     limiter.on_change(changes.append)
