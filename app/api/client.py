@@ -20,9 +20,11 @@ socket opened under a closing pool is never left for the garbage collector.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterable
@@ -159,6 +161,7 @@ class FieldAgentClient:
         `read_response`'s `drop_connection`). The owner still calls `close()`.
         """
         self._aborted.set()
+        _interrupt_sockets(self._http)
         self._http.close()
 
     @property
@@ -264,3 +267,21 @@ class FieldAgentClient:
         if response.status_code != 200:
             raise error_for_status(response, what, scrub=token, body=content)
         return parse(content, size, scrub=token)
+
+
+def _interrupt_sockets(http: httpx.Client) -> None:
+    """Shut down (not just close) the sockets of the client's connections.
+
+    Closing a socket does not wake a thread blocked in recv() on it; a request whose
+    bytes were cut short by the close would then wait for an answer that never comes,
+    until its read timeout (a minute). `shutdown()` wakes it at once. This reaches into
+    httpx's transport and httpcore's pool, so anything unexpected there is skipped: the
+    close that follows still happens.
+    """
+    pool = getattr(getattr(http, "_transport", None), "_pool", None)
+    for connection in list(getattr(pool, "connections", ()) or ()):
+        stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
+        sock = getattr(stream, "_sock", None)
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)

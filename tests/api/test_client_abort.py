@@ -102,3 +102,35 @@ def test_the_unclosed_socket_check_sees_a_leak(simulator: Simulator) -> None:
         gc.collect()
 
     assert _unclosed_sockets(caught)
+
+
+def test_abort_wakes_a_request_waiting_for_its_answer(simulator: Simulator) -> None:
+    """A request blocked reading its answer ends on abort, while the server still holds
+    it: closing a socket does not wake a thread blocked on it, shutting it down does.
+    (Before, the request waited for its read timeout, a minute, and a cancelled sync
+    or a closing window with it.)"""
+    held = simulator.faults.add("hold", query="user", times=1, seconds=60)
+    client = FieldAgentClient(simulator.graphql_url, StaticTokenProvider(simulator.demo_token))
+    ended = threading.Event()
+    errors: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            client.current_user()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            ended.set()
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    try:
+        assert held.wait_for_arrivals(1, timeout=WAIT)
+        client.abort()
+        assert ended.wait(WAIT), "the request still waits for an answer after abort"
+        assert not held.released, "the server let it go: the abort proved nothing"
+        assert errors, "an aborted request cannot have succeeded"
+    finally:
+        held.release()
+        thread.join(WAIT)
+        client.close()
