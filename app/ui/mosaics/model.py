@@ -59,6 +59,12 @@ EDIT_SLICE_S = 0.008
 # Most rows one beginInsertRows/beginRemoveRows may span: a long run is split, so the
 # view's bookkeeping for any one of them stays short.
 EDIT_CHUNK_ROWS = 200
+# An edit of more runs than this is applied as one layout change: a page scattered over a
+# sorted list is thousands of one-row runs, and the view redoes its bookkeeping for each
+# (ten thousand of them cost seconds of UI time, spread over hundreds of slices). One
+# layout change costs the view a single pass; the persistent indexes (the selection)
+# follow their mosaics by id.
+LAYOUT_EDIT_RUNS = 32
 CACHE_LIMIT = 6000
 AnyIndex = QModelIndex | QPersistentModelIndex
 _MISSING = object()
@@ -352,6 +358,9 @@ class MosaicTableModel(QAbstractTableModel):
         self._pending_updated.clear()
         store = self._store
         cached = frozenset(self._cache)
+        # The mosaics persistent indexes point at (the selection): a layout change moves
+        # them to their new rows, found here off the UI thread.
+        held = {old[i.row()] for i in self.persistentIndexList() if 0 <= i.row() < len(old)}
         # No view (None): nothing is formatted ahead.
         first, last = self.visible_rows() if self.visible_rows is not None else (0, -BLOCK)
         anchor = old[first] if 0 < first < len(old) else None  # at the top: stays there
@@ -365,7 +374,8 @@ class MosaicTableModel(QAbstractTableModel):
             wanted = [i for i in shown if i not in cached]
             wanted += [i for i in updated if i in cached]
             views = {m.sentera_id: RowView.of(m) for m in store.mosaics_by_id(wanted)}
-            return Refreshed(generation, new, edit, views)
+            rows = _rows_of(new, held) if _is_layout_edit(edit) else {}
+            return Refreshed(generation, new, edit, views, rows)
 
         self._tasks.run_in_background(job, self._finish_refresh, on_error=self._refresh_failed)
 
@@ -381,9 +391,51 @@ class MosaicTableModel(QAbstractTableModel):
             self._refreshing = False
             self._start_refresh()  # changes that arrived meanwhile
             return
+        if _is_layout_edit(edit):
+            self._apply_as_layout_change(new, edit, result.rows)
+            self._refreshing = False
+            self._start_refresh()
+            return
         steps = [(True, *run) for run in edit.removals]
         steps += [(False, *run) for run in edit.insertions]
         self._continue_edit(generation, new, edit, steps, 0)
+
+    def _apply_as_layout_change(
+        self, new: list[str], edit: listdiff.ListEdit, rows: dict[str, int]
+    ) -> None:
+        """Turn the list into `new` in one layout change (see LAYOUT_EDIT_RUNS).
+
+        Views keep persistent indexes through it: each moves to its mosaic's new row (by
+        id; `rows` has those known when the refresh started), or goes if the mosaic did.
+        """
+        old = self._ids
+        removed = {i for first, last in edit.removals for i in old[first : last + 1]}
+        removed.difference_update(
+            i for first, last in edit.insertions for i in new[first : last + 1]
+        )
+        self.live_edit_started.emit()
+        self.layoutAboutToBeChanged.emit()
+        before = self.persistentIndexList()
+        held = [old[index.row()] if 0 <= index.row() < len(old) else None for index in before]
+        self._ids = new
+        for sentera_id in removed:
+            self._cache.pop(sentera_id, None)
+        after = [self._moved_index(sentera_id, index.column(), rows)
+                 for sentera_id, index in zip(held, before, strict=True)]  # fmt: skip
+        self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
+        self._emit_changed(edit.changed)
+        self.live_edit_finished.emit()
+
+    def _moved_index(
+        self, sentera_id: str | None, column: int, rows: dict[str, int]
+    ) -> QModelIndex:
+        if sentera_id is None:
+            return QModelIndex()
+        row = rows.get(sentera_id)
+        if row is None:  # an index made after the refresh started: look it up
+            row = self.row_of(sentera_id)
+        return QModelIndex() if row is None or row < 0 else self.index(row, column)
 
     def _take_views(self, views: dict[str, RowView]) -> None:
         """Rows formatted in the background go into the cache (fresher than what it held)."""
@@ -473,6 +525,19 @@ class Refreshed:
     ids: list[str]
     edit: listdiff.ListEdit
     views: dict[str, RowView] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # held mosaics' new rows (-1: gone)
+
+
+def _is_layout_edit(edit: listdiff.ListEdit) -> bool:
+    return len(edit.removals) + len(edit.insertions) > LAYOUT_EDIT_RUNS
+
+
+def _rows_of(ids: list[str], wanted: set[str]) -> dict[str, int]:
+    """Where each of `wanted` is in `ids` (-1: gone)."""
+    rows = dict.fromkeys(wanted, -1)
+    if wanted:
+        rows.update((i, row) for row, i in enumerate(ids) if i in wanted)
+    return rows
 
 
 def _position(ids: list[str], anchor: str | None) -> int:

@@ -239,3 +239,49 @@ def test_the_rows_a_live_edit_brings_into_view_are_read_off_the_ui_thread(
     assert reads_on_ui_thread == []
     assert model.index(65, 0).data()  # a row far below the view is read when first shown
     assert reads_on_ui_thread != []
+
+
+def test_a_page_scattered_over_the_list_is_one_layout_change_that_keeps_the_selection(
+    qtbot: Any, qtmodeltester: Any, store: Store
+) -> None:
+    """New mosaics that sort in between many shown ones (more runs than LAYOUT_EDIT_RUNS)
+    arrive in one layout change, not thousands of one-row inserts; the selection stays
+    on its mosaic, and a selected mosaic that is deleted leaves the selection."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    survey = "syn0_OR_AS0_CO0"
+    fill_synthetic(store, fields_per_organization=1, surveys_per_field=1, mosaics_per_survey=300)
+    tasks = TaskManager()
+    model = MosaicTableModel(store, tasks)
+    query = MosaicQuery(scope=Scope(ScopeKind.SURVEY, survey), sort=MosaicSort.CAPTURED_AT)
+    model.set_query(query)
+    qtmodeltester.check(model, force_py=True)
+    selection = QItemSelectionModel(model)
+    kept, gone = model.sentera_id(200), model.sentera_id(100)
+    assert kept is not None and gone is not None
+    for row in (200, 100):
+        selection.select(model.index(row, 0), QItemSelectionModel.SelectionFlag.Select)
+    signals: list[str] = []
+    model.modelAboutToBeReset.connect(lambda: signals.append("reset"))
+    model.rowsInserted.connect(lambda *_args: signals.append("inserted"))
+    model.rowsRemoved.connect(lambda *_args: signals.append("removed"))
+    model.layoutChanged.connect(lambda *_args: signals.append("layout"))
+    stored = store.mosaics_by_id([gone])[0]
+    page = SyncPage(
+        tuple(synthetic_mosaics(survey, 150, start=1000)),
+        (Deleted(gone, stored.content_hash),),
+        (),
+        0,
+    )
+    change = store.apply_page(Level.MOSAICS, survey, page, scope_complete=True, run_id=None)
+    model.apply_changes([change])
+    qtbot.waitUntil(lambda: not model.refresh_pending)
+    assert signals == ["layout"]
+    assert list(model.ids()) == store.mosaic_ids(query)
+    assert model.rowCount() == 449
+    selected = [index.data(ID_ROLE) for index in selection.selectedIndexes()]
+    assert selected == [kept]
+    assert model.sentera_id(selection.selectedIndexes()[0].row()) == kept
+    assert gone not in model.ids()
+    qtmodeltester.check(model, force_py=True)
+    tasks.wait()
