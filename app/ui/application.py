@@ -260,6 +260,9 @@ def run(
         session.adopt_engine(engine)
         session.attach(window)
         session.start()  # after the window: start-up never waits for the network
+        # After the first frame too: a full collection of everything start-up made
+        # delayed it by tens of milliseconds.
+        calm_garbage_collector()
         if first and on_window is not None:
             on_window(window)  # a window wired to its session, as callers expect
 
@@ -288,7 +291,6 @@ def run(
                     watch_first_window(window)
                 after_first_paint(window, partial(start_session, window, first))
                 window.show()
-                calm_garbage_collector()
                 code = app.exec()
             finally:
                 if session is not None:

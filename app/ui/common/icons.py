@@ -3,9 +3,10 @@
 Line icons are drawn with `currentColor`; we substitute the palette's text colour when
 rendering, so the same files look right on light and dark themes. Coloured state icons
 use fixed mid-tone colours that read on both. Each icon is rendered once at the usual
-sizes at 1x and 2x pixel ratio, which keeps it crisp on HiDPI screens. (A Python
-QIconEngine would render on demand, but its ownership between Python and QIcon's shared
-copies is not safe to rely on.)
+sizes, at the pixel ratio of each screen present, which keeps it crisp on HiDPI screens
+(rendering every ratio for every icon was a sixth of the first window's build time). (A
+Python QIconEngine would render on demand, but its ownership between Python and QIcon's
+shared copies is not safe to rely on.)
 """
 
 from __future__ import annotations
@@ -32,10 +33,19 @@ def _svg_source(name: str) -> str:
         return '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"/>'
 
 
-# Sizes (logical pixels) and device pixel ratios rendered into each icon; QIcon picks the
-# closest, so toolbar, menu, tree and HiDPI screens all get a sharp pixmap.
+# Sizes (logical pixels) rendered into each icon; QIcon picks the closest, so toolbar,
+# menu and tree all get a sharp pixmap.
 _SIZES = (16, 20, 24, 32, 48)
-_RATIOS = (1.0, 2.0)
+
+
+def _screen_ratios() -> tuple[float, ...]:
+    """The device pixel ratios of the screens present (1.0 without a screen).
+
+    An icon made before a screen of another ratio is plugged in is scaled from its
+    nearest pixmap there; icons made after it get that ratio too.
+    """
+    ratios = {screen.devicePixelRatio() for screen in QGuiApplication.screens()}
+    return tuple(sorted(ratios)) or (1.0,)
 
 
 def _render(renderer: QSvgRenderer, side: int, ratio: float) -> QPixmap:
@@ -50,7 +60,7 @@ def _render(renderer: QSvgRenderer, side: int, ratio: float) -> QPixmap:
 
 
 @cache
-def _icon(name: str, color: str, selected_color: str) -> QIcon:
+def _icon(name: str, color: str, selected_color: str, ratios: tuple[float, ...]) -> QIcon:
     result = QIcon()
     source = _svg_source(name)
     for mode, tint in ((QIcon.Mode.Normal, color), (QIcon.Mode.Selected, selected_color)):
@@ -58,7 +68,7 @@ def _icon(name: str, color: str, selected_color: str) -> QIcon:
             continue  # fixed colours: the normal pixmaps serve for "selected" too
         renderer = QSvgRenderer(QByteArray(source.replace("currentColor", tint).encode("utf-8")))
         for side in _SIZES:
-            for ratio in _RATIOS:
+            for ratio in ratios:
                 result.addPixmap(_render(renderer, side, ratio), mode)
     return result
 
@@ -69,7 +79,7 @@ def icon(name: str, color: QColor | None = None) -> QIcon:
     palette = QGuiApplication.palette()
     text = color or palette.color(QPalette.ColorRole.WindowText)
     selected = color or palette.color(QPalette.ColorRole.HighlightedText)
-    return _icon(name, text.name(), selected.name())
+    return _icon(name, text.name(), selected.name(), _screen_ratios())
 
 
 def is_dark_palette() -> bool:
