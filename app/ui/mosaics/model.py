@@ -8,9 +8,11 @@ During a sync it never resets: after each coalesced batch of ChangeSets the id l
 re-read on a background thread, diffed against the current one (`listdiff`) and applied
 as the smallest remove/insert/dataChanged runs, so selection and scrolling survive. The
 runs are applied in time slices, none spanning more than EDIT_CHUNK_ROWS rows amid the
-list; the same background step formats the rows the view will show after the edit and
-re-reads updated rows it had loaded, so the paints during a sync read nothing from the
-store on the UI thread. (Row texts are formatted with QLocale, which is reentrant.)
+list; an edit of very many runs (a page scattered over a sorted list) is one layout
+change instead, the selection moved by id. The same background step formats the rows
+the view will show after the edit and re-reads updated rows it had loaded, so the paints
+during a sync read nothing from the store on the UI thread. (Row texts are formatted
+with QLocale, which is reentrant.)
 """
 
 from __future__ import annotations
