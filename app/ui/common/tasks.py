@@ -13,11 +13,9 @@ overtakes an earlier one (and SQLite sees one reader from here); `network` has a
 a slow server never holds up the store; `imagery` reads and colours the map's tiles, so a
 large GeoTIFF never holds up either. Pool threads are daemons: a dead server must
 never keep FieldDesk from quitting, while the window still waits for the `store` pool
-before its store is closed. A thread idle for IDLE_EXIT_S ends (the next job starts
-another), so a manager that is done with leaves no threads behind. `on_done(result)`
-and `on_error(error)` run on the main thread. A task's exception never vanishes: it goes
-to `on_error` when given, else it is logged with its traceback and reported by
-`task_failed`, which the window shows.
+before its store is closed. `on_done(result)` and `on_error(error)` run on the main
+thread. A task's exception never vanishes: it goes to `on_error` when given, else it is
+logged with its traceback and reported by `task_failed`, which the window shows.
 
 The sync run is the one long-running exception: `app.sync.worker.SyncController` keeps
 its own QThread, because it reports progress and changes while it runs.
@@ -42,27 +40,19 @@ STORE = "store"
 NETWORK = "network"
 IMAGERY = "imagery"  # the map's file reads and tile colouring (two: one per compared view)
 POOL_SIZES = {STORE: 1, NETWORK: 4, IMAGERY: 2}
-IDLE_EXIT_S = 30.0  # as long as QThreadPool keeps an idle thread
 
 
 class _Pool:
-    """Up to `size` daemon threads taking jobs from one queue, in order; a thread idle
-    for `idle_exit_s` ends."""
+    """Up to `size` daemon threads taking jobs from one queue, in order."""
 
-    def __init__(self, name: str, size: int, idle_exit_s: float = IDLE_EXIT_S) -> None:
+    def __init__(self, name: str, size: int) -> None:
         self.name = name
         self._size = size
-        self._idle_exit_s = idle_exit_s
         self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._lock = threading.Condition()
         self._threads = 0
         self._idle = 0
         self._unfinished = 0
-
-    @property
-    def threads(self) -> int:
-        with self._lock:
-            return self._threads
 
     def submit(self, job: Callable[[], None]) -> None:
         with self._lock:
@@ -70,9 +60,7 @@ class _Pool:
             start = self._idle == 0 and self._threads < self._size
             if start:
                 self._threads += 1
-            # Queued under the lock: an idle thread deciding to end (under it too) then
-            # either sees this job and stays, or was not counted on to take it.
-            self._jobs.put(job)
+        self._jobs.put(job)
         if start:
             name = f"fielddesk-{self.name}-{self._threads}"
             threading.Thread(target=self._work, name=name, daemon=True).start()
@@ -81,15 +69,7 @@ class _Pool:
         while True:
             with self._lock:
                 self._idle += 1
-            try:
-                job = self._jobs.get(timeout=self._idle_exit_s)
-            except queue.Empty:
-                with self._lock:
-                    self._idle -= 1
-                    if self._jobs.empty():
-                        self._threads -= 1
-                        return
-                continue  # a job arrived as the wait ended: take it
+            job = self._jobs.get()
             with self._lock:
                 self._idle -= 1
             try:

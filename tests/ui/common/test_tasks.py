@@ -4,14 +4,12 @@ back on the main thread, pools keep their order, and no exception vanishes."""
 from __future__ import annotations
 
 import logging
-import queue
 import threading
-import time
 from typing import Any
 
 import pytest
 
-from app.ui.common.tasks import NETWORK, STORE, TaskManager, _Pool
+from app.ui.common.tasks import NETWORK, STORE, TaskManager
 
 WAIT = 10_000  # ms: upper bound for waitUntil, never a fixed sleep
 
@@ -145,105 +143,3 @@ def test_wait_blocks_until_the_pool_is_idle(qtbot: Any) -> None:
 def test_an_unknown_pool_is_refused() -> None:
     with pytest.raises(KeyError):
         TaskManager().run_in_background(lambda: None, pool="nowhere")
-
-
-def _eventually(condition: Any, timeout_s: float = 10.0) -> bool:
-    """Poll `condition` until it holds (True) or `timeout_s` passes (False)."""
-    deadline = time.monotonic() + timeout_s
-    pause = threading.Event()
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        pause.wait(0.01)
-    return True
-
-
-def _pool_threads(name: str) -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith(f"fielddesk-{name}-")]
-
-
-def test_idle_pool_threads_end_and_a_later_job_starts_one_again() -> None:
-    pool = _Pool("idle-test", 3, idle_exit_s=0.05)
-    release = threading.Event()
-    started = threading.Semaphore(0)
-
-    def held() -> None:
-        started.release()
-        release.wait(WAIT / 1000)
-
-    for _ in range(3):
-        pool.submit(held)
-    for _ in range(3):
-        assert started.acquire(timeout=WAIT / 1000)  # three threads, all busy at once
-    assert pool.threads == 3
-    release.set()
-    assert pool.wait(WAIT / 1000)
-    assert _eventually(lambda: pool.threads == 0 and not _pool_threads("idle-test"))
-    ran: list[int] = []
-    pool.submit(lambda: ran.append(1))
-    assert pool.wait(WAIT / 1000)
-    assert ran == [1]
-
-
-def test_jobs_keep_their_order_while_threads_end_and_start() -> None:
-    """With threads ending as soon as they idle, the one-thread pool still runs every job,
-    in order, and never two at once."""
-    pool = _Pool("race-test", 1, idle_exit_s=0.0005)
-    done: list[int] = []
-    at_once = [0, 0]  # running now, most ever
-    lock = threading.Lock()
-    pause = threading.Event()
-
-    def job(number: int) -> None:
-        with lock:
-            at_once[0] += 1
-            at_once[1] = max(at_once)
-        done.append(number)
-        with lock:
-            at_once[0] -= 1
-
-    for number in range(300):
-        pool.submit(lambda number=number: job(number))  # type: ignore[misc]
-        if number % 3 == 0:
-            pause.wait(0.001)  # about the idle time: some threads end between jobs
-    assert pool.wait(WAIT / 1000)
-    assert done == list(range(300))
-    assert at_once[1] == 1
-
-
-class _JobArrivesAsTheWaitEnds:
-    """A pool's queue whose first idle wait ends empty-handed just after another thread
-    queued a job: the moment an idle thread decides whether to end."""
-
-    def __init__(self, pool: _Pool, job: Any) -> None:
-        self._real: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._pool, self._job = pool, job
-        self._raced = False
-        self.raced = threading.Event()  # the job has been queued
-
-    def put(self, item: Any) -> None:
-        self._real.put(item)
-
-    def empty(self) -> bool:
-        return self._real.empty()
-
-    def get(self, timeout: float | None = None) -> Any:
-        if not self._raced and self._real.empty():
-            self._raced = True
-            racer = threading.Thread(target=self._pool.submit, args=(self._job,))
-            racer.start()  # it counts this thread as idle, so it starts no other
-            racer.join()
-            self.raced.set()
-            raise queue.Empty
-        return self._real.get(timeout=timeout)
-
-
-def test_a_job_queued_as_an_idle_thread_ends_is_still_run() -> None:
-    pool = _Pool("ending-test", 1, idle_exit_s=WAIT / 1000)
-    ran: list[str] = []
-    racing = _JobArrivesAsTheWaitEnds(pool, lambda: ran.append("late"))
-    pool._jobs = racing  # type: ignore[assignment]
-    pool.submit(lambda: ran.append("first"))
-    assert racing.raced.wait(WAIT / 1000)
-    assert pool.wait(WAIT / 1000), "a job was left in the queue with no thread to run it"
-    assert ran == ["first", "late"]
