@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,62 @@ def verdict(ok: bool) -> str:
     return "meets the target" if ok else "MISSES the target"
 
 
-class SimulatorProcess:
+def fielddesk_env(data_dir: Path, config_dir: Path, url: str, token: str) -> dict[str, str]:
+    """The environment for a `fielddesk` child: this one without any FIELDDESK_ setting
+    of the caller's, then the data and settings folders and the server to sign in to."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDDESK_")}
+    env |= {
+        "FIELDDESK_DATA_DIR": str(data_dir),
+        "FIELDDESK_CONFIG_DIR": str(config_dir),
+        "FIELDDESK_SERVER": url,
+        "FIELDDESK_TOKEN": token,
+    }
+    return env
+
+
+class ChildServer:
+    """A server in a child process: its stderr kept in a file (nobody reads it during a
+    run, and a full pipe would stall the server), stopped politely, then killed.
+
+    Subclasses start `_process` with `stderr=self._stderr` and say how the child is asked
+    to stop (`_ask_to_stop`) and how long it gets (`STOP_TIMEOUT_S`).
+    """
+
+    STOP_TIMEOUT_S = 15.0
+    _process: subprocess.Popen[str]
+
+    def __init__(self) -> None:
+        self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in stop)
+
+    def _ask_to_stop(self) -> None:
+        raise NotImplementedError
+
+    def errors(self) -> str:
+        """What the child wrote to stderr so far."""
+        self._stderr.seek(0)
+        return self._stderr.read()
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._ask_to_stop()
+            try:
+                self._process.wait(timeout=self.STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        for stream in (self._process.stdin, self._process.stdout):
+            if stream is not None:
+                stream.close()
+        self._stderr.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class SimulatorProcess(ChildServer):
     """`python -m app.simulator` in a child process, on a free loopback port.
 
     A separate process keeps the server's work off this process's GIL, so what is
@@ -92,10 +148,8 @@ class SimulatorProcess:
     """
 
     def __init__(self, *args: str, start_timeout: float = 60.0) -> None:
+        super().__init__()
         command = [sys.executable, "-m", "app.simulator", "--port", "0", *args]
-        # A file, not a pipe, for stderr: nobody reads it during the run, and a full pipe
-        # would stall the server.
-        self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in stop)
         self._process = subprocess.Popen(
             command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=self._stderr, text=True
         )
@@ -130,25 +184,5 @@ class SimulatorProcess:
         ticks = os.sysconf("SC_CLK_TCK")
         return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
 
-    def errors(self) -> str:
-        """What the child wrote to stderr so far."""
-        self._stderr.seek(0)
-        return self._stderr.read()
-
-    def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.send_signal(signal.SIGINT)
-            try:
-                self._process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
-        self._stderr.close()
-
-    def __enter__(self) -> SimulatorProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _ask_to_stop(self) -> None:
+        self._process.send_signal(signal.SIGINT)  # as Ctrl+C: it shuts down cleanly

@@ -18,7 +18,6 @@ fewer rounds, `--scale` for bigger or smaller mosaics).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import signal
 import statistics
@@ -29,7 +28,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _common import REPO_ROOT, SimulatorProcess, print_table, verdict
+from _common import REPO_ROOT, SimulatorProcess, fielddesk_env, print_table, verdict
 
 from app.api.auth import StaticTokenProvider
 from app.api.client import FieldAgentClient
@@ -103,17 +102,10 @@ def _plain_pass(url: str, token: str, mosaics: list[str], target: Path) -> tuple
 
 
 def _fielddesk_cli(data_dir: Path, url: str, token: str) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDDESK_")}
-    env |= {
-        "FIELDDESK_DATA_DIR": str(data_dir),
-        "FIELDDESK_CONFIG_DIR": str(data_dir / "cfg"),
-        "FIELDDESK_SERVER": url,
-        "FIELDDESK_TOKEN": token,
-    }
     return subprocess.Popen(
         [sys.executable, "-m", "app", "download"],
         cwd=REPO_ROOT,
-        env=env,
+        env=fielddesk_env(data_dir, data_dir / "cfg", url, token),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
-import os
 import random
 import sqlite3
 import subprocess
@@ -35,6 +34,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from _common import fielddesk_env  # noqa: E402
 from torture_kills import kill_torture, report  # noqa: E402
 
 from app.simulator import SimulatorConfig, run_simulator  # noqa: E402
@@ -44,9 +44,7 @@ from app.store.health import check_database  # noqa: E402
 
 
 def fielddesk(*args: str, data: Path, url: str, token: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDDESK_")}
-    env |= {"FIELDDESK_DATA_DIR": str(data), "FIELDDESK_SERVER": url, "FIELDDESK_TOKEN": token}
-    env["FIELDDESK_CONFIG_DIR"] = str(data) + "-config"
+    env = fielddesk_env(data, Path(f"{data}-config"), url, token)
     command = [sys.executable, "-m", "app", *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO_ROOT)
 

@@ -20,7 +20,6 @@ kill).
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -30,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import REPO_ROOT, print_table
+from _common import REPO_ROOT, ChildServer, fielddesk_env, print_table
 
 from app.simulator.requestlog import RequestRecord
 from app.store import DB_FILENAME
@@ -39,13 +38,16 @@ from tests.torture.killaudit import LEVELS, Catalogue, KillAudit, Run
 POLL = 0.02  # seconds between looks at the server's log while a sync runs
 
 
-class TortureServer:
-    """`torture_server.py` in a child process; `poll()` and `truth()` ask it."""
+class TortureServer(ChildServer):
+    """`torture_server.py` in a child process; `poll()` and `truth()` ask it, and closing
+    its standard input stops it."""
+
+    STOP_TIMEOUT_S = 30.0
 
     def __init__(self, size: str, latency: float, seed: int) -> None:
+        super().__init__()
         command = [sys.executable, str(Path(__file__).with_name("torture_server.py"))]
         command += ["--size", size, "--latency", str(latency), "--seed", str(seed)]
-        self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in stop)
         self._process = subprocess.Popen(
             command,
             cwd=REPO_ROOT,
@@ -61,8 +63,7 @@ class TortureServer:
         assert self._process.stdout is not None
         line = self._process.stdout.readline()
         if not line:
-            self._stderr.seek(0)
-            raise RuntimeError(f"the simulator stopped: {self._stderr.read()[-500:]}")
+            raise RuntimeError(f"the simulator stopped: {self.errors()[-500:]}")
         return line
 
     def _ask(self, command: str) -> Any:
@@ -104,32 +105,16 @@ class TortureServer:
             level: {k: (v[0], v[1]) for k, v in items.items()} for level, items in answer.items()
         }
 
-    def stop(self) -> None:
-        if self._process.stdin is not None:
-            self._process.stdin.close()
-        try:
-            self._process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
-        if self._process.stdout is not None:
-            self._process.stdout.close()
-        self._stderr.close()
-
-    def __enter__(self) -> TortureServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _ask_to_stop(self) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.close()
 
 
 def start_sync(data: Path, server: TortureServer) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FIELDDESK_")}
-    env |= {"FIELDDESK_DATA_DIR": str(data), "FIELDDESK_CONFIG_DIR": str(data) + "-config"}
-    env |= {"FIELDDESK_SERVER": server.graphql_url, "FIELDDESK_TOKEN": server.token}
+    config = Path(f"{data}-config")
     return subprocess.Popen(
         [sys.executable, "-m", "app", "sync"],
-        env=env,
+        env=fielddesk_env(data, config, server.graphql_url, server.token),
         cwd=REPO_ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
