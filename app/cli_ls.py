@@ -148,7 +148,7 @@ def _rows(
 
 
 def _mosaics(store: Store, args: argparse.Namespace) -> Iterable[Mosaic]:
-    from app.store.queries import MosaicQuery
+    from app.store.mosaic_query import MosaicQuery
 
     if args.survey:
         query = MosaicQuery(scope=Scope(ScopeKind.SURVEY, args.survey))

@@ -42,7 +42,7 @@ from app.domain import Field, Level, Organization, Outcome, Scope, ScopeKind, Su
 from app.simulator import Simulator, SimulatorConfig
 from app.store import Store
 from app.store.engine import CACHE_KIB
-from app.store.models import utc_now_text
+from app.store.snapshots import utc_now_text
 from app.sync.engine import SyncEngine
 from app.sync.events import CancelToken
 

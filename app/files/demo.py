@@ -6,9 +6,14 @@ downloaded unless the user asks for it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.domain import Scope, ScopeKind
 from app.domain_files import Pin, PinKind
-from app.store import MosaicQuery, Store
+from app.store import MosaicQuery
+
+if TYPE_CHECKING:
+    from app.store import Store
 
 DEMO_QUALITY = "FULL"  # the demo shows real mosaics, not their previews
 

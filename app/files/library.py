@@ -24,12 +24,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.domain_files import FileState, LocalFile
 from app.files.errors import DownloadError
-from app.store.files import FileRow
-from app.store.models import utc_now_text
-from app.store.store import Store
+from app.store.snapshots import utc_now_text
+
+if TYPE_CHECKING:
+    from app.store.files import FileRow
+    from app.store.store import Store
 
 log = logging.getLogger(__name__)
 

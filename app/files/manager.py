@@ -21,14 +21,13 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
-from app.api.client import FieldAgentClient
 from app.api.errors import ApiError, NetworkError
 from app.api.transport import make_http_client
 from app.domain import CancelToken
-from app.domain_files import RemoteFile
 from app.files import budget
 from app.files.catalogue_sync import fresh_links, sync_catalogue
 from app.files.errors import (
@@ -45,11 +44,15 @@ from app.files.events import (
 )
 from app.files.fetch import Cancelled, Limits, part_size
 from app.files.library import ForeignFolder, Library, local_name_for
-from app.files.pacing import RequestLimiter
 from app.files.progress import ProgressBoard
 from app.files.transfer import Sleep, Transfer, TransferPolicy
 from app.files.verify import verify_geotiff
-from app.store.files import FileRow
+
+if TYPE_CHECKING:
+    from app.api.client import FieldAgentClient
+    from app.domain_files import RemoteFile
+    from app.files.pacing import RequestLimiter
+    from app.store.files import FileRow
 
 log = logging.getLogger(__name__)
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.domain import CancelToken
-from app.files.events import DownloadEvent, DownloadSummary
 from app.files.library import Library
-from app.files.pacing import RequestLimiter
-from app.store.store import Store
+
+if TYPE_CHECKING:
+    from app.domain import CancelToken
+    from app.files.events import DownloadEvent, DownloadSummary
+    from app.files.pacing import RequestLimiter
+    from app.store.store import Store
 
 
 @dataclass(slots=True)

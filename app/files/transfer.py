@@ -17,12 +17,11 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
-from app.api.client import FieldAgentClient
 from app.api.errors import ApiError
-from app.domain import CancelToken
 from app.domain_files import RemoteFile
 from app.files.catalogue_sync import fresh_links
 from app.files.errors import (
@@ -35,10 +34,14 @@ from app.files.errors import (
 )
 from app.files.fetch import Cancelled, Limits, fetch
 from app.files.library import Library, local_name_for
-from app.files.pacing import RequestLimiter
-from app.files.progress import ProgressBoard
 from app.files.verify import verify_geotiff
-from app.store.files import FileRow
+
+if TYPE_CHECKING:
+    from app.api.client import FieldAgentClient
+    from app.domain import CancelToken
+    from app.files.pacing import RequestLimiter
+    from app.files.progress import ProgressBoard
+    from app.store.files import FileRow
 
 log = logging.getLogger(__name__)
 

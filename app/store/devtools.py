@@ -22,7 +22,7 @@ from pathlib import Path
 from app.domain import Field, Level, Mosaic, Organization, Survey, SyncPage
 from app.store.catalogue import SPECS
 from app.store.engine import driver_connection, write_transaction
-from app.store.models import utc_now_text
+from app.store.snapshots import utc_now_text
 from app.store.store import Store
 
 MOSAIC_TYPES = ("RGB", "MULTISPECTRAL", "CUSTOM_INDEXED", "WEED_DETECTION", "NDVI")

@@ -29,6 +29,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.store.errors import DamagedDatabaseError, translating
+from app.store.paths import damage_marker, read_only_uri
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +94,6 @@ def create_store_engine(
     return engine
 
 
-def read_only_uri(path: Path, *, immutable: bool = False) -> str:
-    """The `file:` URI opening `path` read-only (percent-encoded: any path works)."""
-    return path.resolve().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
-
-
 def database_path(engine: Engine) -> str:
     """The file behind `engine`, for messages."""
     return _paths.get(engine) or engine.url.database or ""
@@ -123,12 +119,6 @@ def _remembering_damage(engine: Engine) -> Iterator[None]:
             _damaged[engine] = error
             note_damage(Path(database_path(engine)))
         raise
-
-
-def damage_marker(path: Path) -> Path:
-    """`<database>.damaged`: left when damage was met, so the next start checks and
-    offers the rebuild even where the full check is too slow to run on every start."""
-    return path.with_name(path.name + ".damaged")
 
 
 def note_damage(path: Path) -> None:

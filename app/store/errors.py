@@ -30,8 +30,6 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import exc as sa_exc
-
 
 class StoreError(Exception):
     """An expected problem with the local database; the message is meant for the user."""
@@ -147,8 +145,12 @@ def translate_sqlite_error(error: BaseException, path: object = None) -> StoreEr
 
     `path` (the database file) is named in the message when given.
     """
-    if isinstance(error, sa_exc.DBAPIError) and error.orig is not None:
-        error = error.orig
+    # SQLAlchemy wraps the driver's exception (its DBAPIError keeps it as `orig`). Told
+    # apart by that shape, so this module loads before SQLAlchemy does (a cold start
+    # draws its first frame without it).
+    wrapped = getattr(error, "orig", None)
+    if isinstance(wrapped, sqlite3.Error):
+        error = wrapped
     if not isinstance(error, sqlite3.Error):
         return None
     text = str(error)
@@ -168,7 +170,7 @@ def translating(path: object = None) -> Iterator[None]:
     """Re-raise SQLite failures inside the block as `StoreError`s where they are expected."""
     try:
         yield
-    except (sa_exc.DBAPIError, sqlite3.Error) as error:
+    except Exception as error:
         mapped = translate_sqlite_error(error, path)
         if mapped is None:
             raise

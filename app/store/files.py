@@ -26,7 +26,7 @@ from app.domain import SyncPage
 from app.domain_files import INDEX_TYPES, FieldBoundary, Pin, PinKind, RemoteFile
 from app.store.catalogue import chunks
 from app.store.engine import driver_connection, read_connection, write_transaction
-from app.store.models import utc_now_text
+from app.store.snapshots import utc_now_text
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ import stat
 from contextlib import closing
 from pathlib import Path
 
-from app.store.engine import note_damage, read_only_uri
+from app.store.engine import note_damage
 from app.store.errors import (
     DamagedDatabaseError,
     DatabaseOpenError,
@@ -34,6 +34,7 @@ from app.store.errors import (
     translate_sqlite_error,
 )
 from app.store.models import metadata
+from app.store.paths import read_only_uri
 
 log = logging.getLogger(__name__)
 

@@ -9,15 +9,13 @@ connection by `app.store.engine`).
 Enumerated values from the server (mosaic_type, quality, image_status, units,
 organization_type) are plain TEXT so an unknown value is kept, not rejected. Timestamps
 the server sends are stored as it sent them (ISO-8601 text); timestamps FieldDesk makes
-itself (`first_seen_at`, bookkeeping) are ISO-8601 UTC text from `utc_now_text()`.
+itself (`first_seen_at`, bookkeeping) are ISO-8601 UTC text (`snapshots.utc_now_text()`).
 
 The store uses no ORM: these are SQLAlchemy Core tables, and queries run through
 Core with named rows (or the raw driver on the sync's write path).
 """
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -33,12 +31,6 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-
-
-def utc_now_text() -> str:
-    """Now, as the ISO-8601 UTC text every FieldDesk-made timestamp column holds."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
 
 # Named constraints, so later migrations (which rebuild tables on SQLite) can name them.
 metadata = MetaData(

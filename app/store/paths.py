@@ -1,5 +1,5 @@
-"""Where FieldDesk keeps its database by default: the one answer the store, the window
-and the command line all use."""
+"""Where FieldDesk keeps its database by default (the one answer the store, the window
+and the command line all use), and the names derived from a database's path."""
 
 from __future__ import annotations
 
@@ -29,3 +29,14 @@ def demo_data_dir() -> Path:
 
 def default_database_path() -> Path:
     return default_data_dir() / DB_FILENAME
+
+
+def read_only_uri(path: Path, *, immutable: bool = False) -> str:
+    """The `file:` URI opening `path` read-only (percent-encoded: any path works)."""
+    return path.resolve().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def damage_marker(path: Path) -> Path:
+    """`<database>.damaged`: left when damage was met, so the next start checks and
+    offers the rebuild even where the full check is too slow to run on every start."""
+    return path.with_name(path.name + ".damaged")

@@ -8,47 +8,12 @@ holds), so even a survey of 100,000 mosaics comes back without a sort step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
-
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
 
 from app.domain import Scope, ScopeKind
 from app.store.models import fields, mosaics, organizations, surveys
+from app.store.mosaic_query import MosaicQuery, MosaicSort
 from app.units import SQUARE_METRES
-
-
-class MosaicSort(StrEnum):
-    CAPTURED_AT = "captured_at"
-    NAME = "name"
-    UPDATED_AT = "updated_at"
-    CREATED_AT = "created_at"
-    MOSAIC_TYPE = "mosaic_type"
-    QUALITY = "quality"
-    IMAGE_STATUS = "image_status"
-    AREA = "area_value"
-    IMAGE_COUNT = "image_count"
-
-
-@dataclass(frozen=True, slots=True)
-class MosaicQuery:
-    """A filtered, sorted view of the mosaics; empty filters match everything.
-
-    `text` matches name or message, case-insensitively (ASCII), as a substring.
-    `captured_from` / `captured_to` are ISO-8601 prefixes compared with the server's
-    `captured_at` text, both inclusive at the precision given: captured_to="2024-06-30"
-    includes the whole of that day.
-    """
-
-    scope: Scope | None = None
-    text: str = ""
-    mosaic_types: frozenset[str] = frozenset()
-    qualities: frozenset[str] = frozenset()
-    captured_from: str | None = None
-    captured_to: str | None = None
-    only_new: bool = False
-    sort: MosaicSort = MosaicSort.CAPTURED_AT
-    descending: bool = True
 
 
 def survey_ids_in_scope(scope: Scope) -> ColumnElement[bool]:

@@ -28,7 +28,8 @@ from app.store.models import (
     sync_errors,
     sync_runs,
 )
-from app.store.queries import MosaicQuery, mosaic_ids_statement, survey_ids_in_scope
+from app.store.mosaic_query import MosaicQuery
+from app.store.queries import mosaic_ids_statement, survey_ids_in_scope
 from app.store.snapshots import (
     FieldRow,
     FilterValues,
@@ -39,10 +40,14 @@ from app.store.snapshots import (
     ScopeStateSnapshot,
     SurveyRow,
     SyncErrorRecord,
-    SyncState,
     TreeCounts,
+    field_row_of,
+    mosaic_of,
     parse_outcome,
     parse_time,
+    scope_state_of,
+    survey_row_of,
+    sync_error_of,
 )
 
 m, s, f, o = mosaics, surveys, fields, organizations
@@ -70,14 +75,6 @@ _MOSAIC_COLUMNS: tuple[ColumnElement[Any], ...] = (
     m.c.first_seen_at,
     m.c.viewed_at.is_(None).label("is_new"),
 )
-_MOSAIC_FIELDS = [column.name for column in _MOSAIC_COLUMNS]
-
-
-def _mosaic(row: Row[Any]) -> MosaicSnapshot:
-    values = {name: getattr(row, name) for name in _MOSAIC_FIELDS}
-    values["first_seen_at"] = datetime.fromisoformat(row.first_seen_at)
-    values["is_new"] = bool(row.is_new)
-    return MosaicSnapshot(**values)
 
 
 def _count(table: Any, *where: ColumnElement[bool]) -> Any:
@@ -101,14 +98,6 @@ def _state_columns(level: Level, child: Any) -> tuple[Any, ...]:
 
 def _state_join(level: Level, child: Any) -> ColumnElement[bool]:
     return and_(scope_state.c.level == level.value, scope_state.c.scope_id == child.c.sentera_id)
-
-
-def _sync_state(row: Row[Any]) -> SyncState:
-    if row.last_attempt_at is None:
-        return SyncState.NEVER
-    if not row.last_run_complete:
-        return SyncState.PARTIAL
-    return SyncState.WITH_ERRORS if row.error_count else SyncState.SYNCED
 
 
 def _parent(sentera_id: str | None, column: Any) -> ColumnElement[bool]:
@@ -212,19 +201,7 @@ class StoreReader:
             .where(_parent(organization_id, o.c.sentera_id))
             .order_by(f.c.name, f.c.id)
         )
-        return [
-            FieldRow(
-                sentera_id=r.sentera_id,
-                organization_sentera_id=r.organization_sentera_id,
-                name=r.name,
-                farm=r.farm,
-                grower=r.grower,
-                active=bool(r.active),
-                survey_count=r.survey_count,
-                sync_state=_sync_state(r),
-            )
-            for r in rows
-        ]
+        return [field_row_of(r) for r in rows]
 
     def survey_rows(self, field_id: str | None = None, *, counts: bool = True) -> list[SurveyRow]:
         """Surveys for the tree: mosaic counts ("new" too) and the state of their mosaics.
@@ -254,20 +231,7 @@ class StoreReader:
             .where(_parent(field_id, f.c.sentera_id))
             .order_by(s.c.start_time.desc(), s.c.id)
         )
-        return [
-            SurveyRow(
-                sentera_id=r.sentera_id,
-                field_sentera_id=r.field_sentera_id,
-                name=r.name,
-                start_time=r.start_time,
-                end_time=r.end_time,
-                mosaic_count=r.mosaic_count,
-                new_mosaic_count=r.new_count,
-                sync_state=_sync_state(r),
-                last_full_sync_at=parse_time(r.last_full_sync_at),
-            )
-            for r in rows
-        ]
+        return [survey_row_of(r) for r in rows]
 
     def has_mosaics(self) -> bool:
         """Whether any mosaic is stored (one index step, unlike a count)."""
@@ -333,7 +297,7 @@ class StoreReader:
         with read_connection(self._engine) as connection:
             for chunk in chunks(ids):
                 for row in connection.execute(base.where(m.c.sentera_id.in_(chunk))):
-                    found[row.sentera_id] = _mosaic(row)
+                    found[row.sentera_id] = mosaic_of(row)
         return [found[i] for i in ids if i in found]
 
     def mosaic(self, sentera_id: str) -> MosaicDetail | None:
@@ -355,7 +319,7 @@ class StoreReader:
             return None
         row = rows[0]
         return MosaicDetail(
-            mosaic=_mosaic(row),
+            mosaic=mosaic_of(row),
             survey_name=row.survey_name,
             field_sentera_id=row.field_sentera_id,
             field_name=row.field_name,
@@ -377,18 +341,7 @@ class StoreReader:
     def scope_states(self) -> list[ScopeStateSnapshot]:
         st = scope_state
         rows = self._rows(select(st).order_by(st.c.level, st.c.scope_id))
-        return [
-            ScopeStateSnapshot(
-                level=Level(r.level),
-                scope_id=r.scope_id or None,  # the organization list is stored as scope ""
-                last_full_sync_at=parse_time(r.last_full_sync_at),
-                last_attempt_at=parse_time(r.last_attempt_at),
-                last_run_complete=bool(r.last_run_complete),
-                last_error=r.last_error,
-                last_run_id=r.last_run_id,
-            )
-            for r in rows
-        ]
+        return [scope_state_of(r) for r in rows]
 
     def sync_errors(
         self, level: Level | None = None, scope_id: str | None = None
@@ -401,20 +354,7 @@ class StoreReader:
         if scope_id is not None:
             where.append(e.c.scope_id == scope_id)
         rows = self._rows(select(e).where(*where).order_by(e.c.id))
-        return [
-            SyncErrorRecord(
-                level=Level(r.level),
-                scope_id=r.scope_id or None,
-                run_id=r.run_id,
-                key=r.key,
-                message=r.message,
-                code=r.code,
-                reason=r.reason,
-                details_json=r.details_json,
-                recorded_at=datetime.fromisoformat(r.recorded_at),
-            )
-            for r in rows
-        ]
+        return [sync_error_of(r) for r in rows]
 
     def runs(self, limit: int = 50) -> list[RunSnapshot]:
         """The latest sync runs, newest first."""

@@ -16,14 +16,14 @@ from datetime import datetime
 from pathlib import Path
 
 from app.store import health
-from app.store.engine import damage_marker
 from app.store.errors import (
     DatabaseOpenError,
     NewerDatabaseError,
     StoreError,
 )
 from app.store.locking import SyncLock
-from app.store.migrate import inspect_revision, shipped_revisions
+from app.store.paths import damage_marker
+from app.store.revisions import inspect_revision, shipped_revisions
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,10 @@ ISO-8601 text the server sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from app.domain import Level, Mosaic, Outcome
 
@@ -138,6 +139,11 @@ class RunSnapshot:
     message: str | None
 
 
+def utc_now_text() -> str:
+    """Now, as the ISO-8601 UTC text every FieldDesk-made timestamp column holds."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
 def parse_time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
@@ -147,3 +153,80 @@ def parse_outcome(value: str) -> Outcome | str:
         return Outcome(value)
     except ValueError:
         return value
+
+
+# -- rows into records ------------------------------------------------------------------
+# Shared by the two readers of the file, `StoreReader` (SQLAlchemy Core) and the first
+# frame's `Glance` (sqlite3): a row is anything whose columns are attributes named as
+# the record's fields, so both build the same records from the same columns.
+
+MOSAIC_FIELDS = tuple(field.name for field in fields(MosaicSnapshot))
+
+
+def sync_state_of(row: Any) -> SyncState:
+    """From a scope's last_attempt_at, last_run_complete and error_count columns."""
+    if row.last_attempt_at is None:
+        return SyncState.NEVER
+    if not row.last_run_complete:
+        return SyncState.PARTIAL
+    return SyncState.WITH_ERRORS if row.error_count else SyncState.SYNCED
+
+
+def mosaic_of(row: Any) -> MosaicSnapshot:
+    values = {name: getattr(row, name) for name in MOSAIC_FIELDS}
+    values["first_seen_at"] = datetime.fromisoformat(row.first_seen_at)
+    values["is_new"] = bool(row.is_new)
+    return MosaicSnapshot(**values)
+
+
+def field_row_of(row: Any) -> FieldRow:
+    return FieldRow(
+        sentera_id=row.sentera_id,
+        organization_sentera_id=row.organization_sentera_id,
+        name=row.name,
+        farm=row.farm,
+        grower=row.grower,
+        active=bool(row.active),
+        survey_count=row.survey_count,
+        sync_state=sync_state_of(row),
+    )
+
+
+def survey_row_of(row: Any) -> SurveyRow:
+    return SurveyRow(
+        sentera_id=row.sentera_id,
+        field_sentera_id=row.field_sentera_id,
+        name=row.name,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        mosaic_count=row.mosaic_count,
+        new_mosaic_count=row.new_count,
+        sync_state=sync_state_of(row),
+        last_full_sync_at=parse_time(row.last_full_sync_at),
+    )
+
+
+def scope_state_of(row: Any) -> ScopeStateSnapshot:
+    return ScopeStateSnapshot(
+        level=Level(row.level),
+        scope_id=row.scope_id or None,  # the organization list is stored as scope ""
+        last_full_sync_at=parse_time(row.last_full_sync_at),
+        last_attempt_at=parse_time(row.last_attempt_at),
+        last_run_complete=bool(row.last_run_complete),
+        last_error=row.last_error,
+        last_run_id=row.last_run_id,
+    )
+
+
+def sync_error_of(row: Any) -> SyncErrorRecord:
+    return SyncErrorRecord(
+        level=Level(row.level),
+        scope_id=row.scope_id or None,
+        run_id=row.run_id,
+        key=row.key,
+        message=row.message,
+        code=row.code,
+        reason=row.reason,
+        details_json=row.details_json,
+        recorded_at=datetime.fromisoformat(row.recorded_at),
+    )

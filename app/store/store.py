@@ -28,14 +28,9 @@ from app.store.engine import create_store_engine, known_damage
 from app.store.errors import DatabaseOpenError, ReadOnlyDatabaseError
 from app.store.files import FileCatalogue
 from app.store.locking import SyncLock
-from app.store.migrate import (
-    MIGRATIONS_DIR,
-    MigrationOutcome,
-    inspect_revision,
-    prepare_database,
-    shipped_revisions,
-)
+from app.store.migrate import MigrationOutcome, prepare_database
 from app.store.reader import StoreReader
+from app.store.revisions import MIGRATIONS_DIR, inspect_revision, shipped_revisions
 from app.store.writer import StoreWriter
 
 log = logging.getLogger(__name__)

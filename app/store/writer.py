@@ -31,8 +31,9 @@ from app.domain import ChangeSet, Level, Organization, Outcome, Scope, ScopeKind
 from app.store import catalogue as cat
 from app.store.engine import driver_connection, write_transaction
 from app.store.errors import UnknownScopeError
-from app.store.models import mosaics, utc_now_text
+from app.store.models import mosaics
 from app.store.queries import survey_ids_in_scope
+from app.store.snapshots import utc_now_text
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.api.client import ClientAborted, FieldAgentClient
 from app.api.errors import (
@@ -52,12 +52,14 @@ from app.domain import (
     SyncError,
     SyncPage,
 )
-from app.store import Store
 from app.store.errors import StoreError, UnknownScopeError
 from app.sync.events import CancelToken, Progress, RunSummary, ScopeFailure
 from app.sync.limiter import AdaptiveLimiter, LimiterCancelled, report_error
 from app.sync.pages import PageGuard, ScopeStalled
 from app.sync.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from app.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ given.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QShowEvent
@@ -27,11 +28,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QVBoxLayout,
 
 from app.domain import ChangeSet, ScopeKind
 from app.domain_files import Pin, PinKind
-from app.files.events import OverallProgress
-from app.store import Store
-from app.sync.worker import SyncController
 from app.ui.catalogue.pane import CataloguePane
-from app.ui.catalogue.snapshot import CatalogueSnapshot, NodeData
 from app.ui.common import settings as keys
 from app.ui.common.connection_state import Connection
 from app.ui.common.formatting import set_unit_choice
@@ -47,6 +44,12 @@ from app.ui.mosaics.pane import MosaicsPane
 from app.ui.sync.presenter import SyncPresenter
 from app.ui.window_commands import WindowCommands
 from app.units import UNIT_SYSTEM_KEY, UnitChoice, parse_choice
+
+if TYPE_CHECKING:
+    from app.files.events import OverallProgress
+    from app.store import Store
+    from app.sync.worker import SyncController
+    from app.ui.catalogue.snapshot import CatalogueSnapshot, NodeData
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from app.domain_files import Pin, PinKind
 from app.simulator import Simulator
 from app.store import Store
-from app.store.migrate import MIGRATIONS_DIR, prepare_database
+from app.store.migrate import prepare_database
+from app.store.revisions import MIGRATIONS_DIR
 from tests.sync.helpers import sync
 
 

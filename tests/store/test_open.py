@@ -24,8 +24,9 @@ from app.store import (
     default_data_dir,
     default_database_path,
 )
-from app.store.migrate import BACKUP_DIRNAME, BACKUPS_KEPT, MIGRATIONS_DIR
+from app.store.migrate import BACKUP_DIRNAME, BACKUPS_KEPT
 from app.store.models import metadata
+from app.store.revisions import MIGRATIONS_DIR
 
 from .conftest import seed
 
@@ -233,7 +234,7 @@ def test_the_revisions_read_from_the_scripts_agree_with_alembic() -> None:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from app.store.migrate import MIGRATIONS_DIR, shipped_revisions
+    from app.store.revisions import MIGRATIONS_DIR, shipped_revisions
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))

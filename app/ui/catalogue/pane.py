@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, QTimer, Signal
 from PySide6.QtWidgets import QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from app.domain import ChangeSet, Level, ScopeKind
-from app.store import Store
 from app.ui.catalogue.model import CatalogueTreeModel
 from app.ui.catalogue.proxy import CatalogueFilterProxy
 from app.ui.catalogue.snapshot import CatalogueSnapshot, NodeData, load_catalogue
 from app.ui.common.icons import icon
-from app.ui.common.tasks import TaskManager
+
+if TYPE_CHECKING:
+    from app.store import Store
+    from app.ui.common.tasks import TaskManager
 
 log = logging.getLogger(__name__)
 

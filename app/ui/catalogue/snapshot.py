@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.domain import Level, ScopeKind
-from app.store import FieldRow, Store, SyncState
+from app.store import FieldRow, SyncState
 from app.ui.common.formatting import format_area, format_count, format_datetime
+
+if TYPE_CHECKING:
+    from app.store import Store
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import (
@@ -26,10 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import Mosaic
 from app.export import FieldPlace, mosaics_csv, write_geojson
-from app.store import Store
 from app.ui.common.formatting import format_count
+
+if TYPE_CHECKING:
+    from app.domain import Mosaic
+    from app.store import Store
 
 CSV, GEOJSON = "csv", "geojson"
 _SUFFIX = {CSV: ".csv", GEOJSON: ".geojson"}

@@ -7,7 +7,7 @@ week is still listed until a later sync of that scope succeeds.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QGuiApplication
@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.store import RunSnapshot, Store, SyncErrorRecord
 from app.ui.common.formatting import format_count, format_datetime
 from app.ui.common.plain import plain_label, plain_tooltip
+
+if TYPE_CHECKING:
+    from app.store import RunSnapshot, Store, SyncErrorRecord
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
-from app.store import Store
-from app.store.engine import damage_marker
 from app.store.errors import (
     CorruptDatabaseError,
     DatabaseOpenError,
     ReadOnlyDatabaseError,
     StoreError,
 )
-from app.store.health import check_database
-from app.store.repair import RepairResult, rebuild
+from app.store.paths import damage_marker
+
+if TYPE_CHECKING:
+    from app.store import Store
+    from app.store.repair import RepairResult
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ def ask_and_rebuild(path: Path, problem: str) -> RepairResult | None:
     box.exec()
     if box.clickedButton() is not rebuild_button:
         return None
+    from app.store.repair import rebuild  # the store itself: only when it is needed
+
     return rebuild(path)
 
 
@@ -69,6 +72,8 @@ def suspected_damage(path: Path) -> str | None:
     """
     if not damage_marker(path).exists():
         return None
+    from app.store.health import check_database
+
     try:
         check_database(path, thorough=True)
     except StoreError as error:
@@ -81,6 +86,8 @@ def open_for_window(path: Path) -> Store | None:
     """The window's store: offers the rebuild for a damaged file, falls back to reading
     alone in a read-only folder; None when the user chose to quit. Other `StoreError`s
     (a newer FieldDesk's file, a disk error) are for the caller's dialog."""
+    from app.store import Store
+
     problem = suspected_damage(path)
     if problem is None:
         try:

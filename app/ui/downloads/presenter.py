@@ -15,24 +15,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
 from app.domain_files import FileState, Pin, PinKind
-from app.files.events import CatalogueUpdated, DownloadSummary, FileFinished
-from app.files.library import Library
-from app.files.pacing import RequestLimiter
 from app.files.runner import PassFactory
 from app.files.settings import resolve_library_dir, resolve_quota
-from app.store import Store
 from app.sync.backoff import ServerBackoff
-from app.ui.common.tasks import TaskManager
 from app.ui.downloads.controller import DownloadController
 from app.ui.downloads.indicator import DownloadsIndicator
 from app.ui.downloads.states import OfflineStates
 from app.ui.downloads.storage_page import StoragePage
+
+if TYPE_CHECKING:
+    from app.files.events import CatalogueUpdated, DownloadSummary, FileFinished
+    from app.files.library import Library
+    from app.files.pacing import RequestLimiter
+    from app.store import Store
+    from app.ui.common.tasks import TaskManager
 
 log = logging.getLogger(__name__)
 

@@ -10,15 +10,17 @@ views' `data()` from those maps only, so painting never touches the disk or the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
 from app.domain_files import FileState, LocalFile
-from app.files.library import Library
-from app.store import Store
-from app.ui.common.tasks import TaskManager
 from app.ui.downloads.indicator import format_bytes
+
+if TYPE_CHECKING:
+    from app.files.library import Library
+    from app.store import Store
+    from app.ui.common.tasks import TaskManager
 
 _TEXT = {
     FileState.PRESENT: "Here",

@@ -10,12 +10,15 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.domain import Scope, ScopeKind
 from app.imagery.geo import FieldOutline
 from app.imagery.source import MosaicRef
-from app.store import MosaicQuery, Store
+from app.store import MosaicQuery
+
+if TYPE_CHECKING:
+    from app.store import Store
 
 log = logging.getLogger(__name__)
 

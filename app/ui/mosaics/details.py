@@ -6,6 +6,8 @@ into support requests and FieldAgent's web search.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
@@ -21,10 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.store import MosaicDetail
 from app.ui.common.formatting import enum_label, format_area, format_count, format_datetime_long
 from app.ui.common.icons import icon
 from app.ui.common.plain import make_plain, plain_label, plain_tooltip
+
+if TYPE_CHECKING:
+    from app.store import MosaicDetail
 
 NARROW_DETAILS = 300  # pixels: below this the details put labels above values
 

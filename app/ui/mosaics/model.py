@@ -22,7 +22,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -35,7 +35,7 @@ from PySide6.QtCore import (
 from PySide6.QtCore import Signal as QtSignal
 
 from app.domain import ChangeSet, Level, Scope, ScopeKind
-from app.store import MosaicQuery, MosaicSnapshot, Store
+from app.store import MosaicQuery, MosaicSnapshot
 from app.ui.common import listdiff
 from app.ui.common.formatting import time_zone_name
 from app.ui.common.tasks import TaskManager
@@ -47,6 +47,9 @@ from app.ui.mosaics.columns import (
     RowView,
     cell_data,
 )
+
+if TYPE_CHECKING:
+    from app.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from app.domain import ChangeSet, Level, Scope, ScopeKind
-from app.store import MosaicQuery, MosaicSort, Store
+from app.store import MosaicQuery, MosaicSort
 from app.ui.catalogue.snapshot import NodeData
 from app.ui.common.tasks import TaskManager
 from app.ui.mosaics.columns import COLUMNS
@@ -26,6 +27,9 @@ from app.ui.mosaics.filter_bar import FilterBar
 from app.ui.mosaics.model import MosaicTableModel
 from app.ui.mosaics.notice import NoticePage
 from app.ui.mosaics.view import MosaicTableView
+
+if TYPE_CHECKING:
+    from app.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -43,9 +43,6 @@ from app.api.auth import OAuthTokens, TokenProvider
 from app.api.client import FieldAgentClient
 from app.api.errors import AuthError
 from app.domain import Outcome, Scope
-from app.files.events import DownloadSummary
-from app.store import Store
-from app.sync.events import RunSummary
 from app.sync.worker import ClientFactory, EngineFactory, SyncController
 from app.ui.common.plain import make_plain
 from app.ui.common.preferences import Preferences, load_preferences, save_preferences
@@ -63,6 +60,9 @@ from app.ui.session.parts import (
 )
 
 if TYPE_CHECKING:
+    from app.files.events import DownloadSummary
+    from app.store import Store
+    from app.sync.events import RunSummary
     from app.ui.window import MainWindow
 
 log = logging.getLogger(__name__)

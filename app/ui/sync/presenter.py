@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QStatusBar, QWidget
 
 from app.domain import ChangeSet, Outcome, Scope, ScopeKind
-from app.store import Store
-from app.sync.events import RunSummary
-from app.sync.worker import SyncController
 from app.ui.common.connection_state import Connection
 from app.ui.common.formatting import format_clock_time, format_count
 from app.ui.common.live import ChangeCoalescer
@@ -28,6 +25,11 @@ from app.ui.common.plain import plain_tooltip
 from app.ui.sync.banner import Banner, Severity
 from app.ui.sync.status import SyncStatus
 from app.ui.sync.toolbar import MainToolbar
+
+if TYPE_CHECKING:
+    from app.store import Store
+    from app.sync.events import RunSummary
+    from app.sync.worker import SyncController
 
 log = logging.getLogger(__name__)
 
