@@ -18,7 +18,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -31,8 +31,9 @@ from app.launch.first_window import after_first_paint, watch_first_window
 from app.launch.shutdown import QuitGuard, quit_on_signals, shutdown
 from app.launch.single_instance import SingleInstance, bring_to_front
 from app.private_files import create_private_file, private_umask
-from app.store import DB_FILENAME, Store
 from app.store.errors import CorruptDatabaseError, NewerDatabaseError, StoreError
+from app.store.glance import Glance, OpeningStore
+from app.store.paths import DB_FILENAME
 from app.sync.worker import ClientFactory, EngineFactory, SyncController
 from app.ui.common import settings as keys
 from app.ui.common.icons import icon
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     # The session brings the keyring and the HTTP stack, which the first frame does not
     # need: `build_session` and `run` import them when they are called.
     from app.account.session import OAuthSettings
+    from app.store import Store
     from app.ui.session.session import AppSession
 
 log = logging.getLogger(__name__)
@@ -160,6 +162,34 @@ def keep_demo_imagery_offline(window: MainWindow) -> None:
     window.controller.finished.connect(after_sync)
 
 
+def open_window_store(path: Path, *, cold_start: bool) -> Store | None:
+    """The window's store; None when it cannot be opened (a dialog said why).
+
+    On a cold start over a sound, current file, a store that answers the first frame
+    from a glance (`app.store.glance`) and opens for real after the first paint
+    (`finish_opening`): SQLAlchemy, the health check and the sync lock wait until the
+    window is on screen. Anything else goes through `open_store` and its dialogs.
+    """
+    glance = Glance.take(path) if cold_start else None
+    if glance is None:
+        return open_store(path)
+    # An OpeningStore has every method of a Store (those it does not answer itself go
+    # to the store it opens), so the window takes it as one.
+    return cast("Store", OpeningStore(glance))
+
+
+def finish_opening(store: Store) -> bool:
+    """Open the store a first frame was drawn from; False (logged) when it cannot be."""
+    if not isinstance(store, OpeningStore) or store.is_open:
+        return True
+    try:
+        store.finish()
+    except StoreError as error:
+        log.warning("the local database could not be opened after the first frame: %s", error)
+        return False
+    return True
+
+
 def open_store(path: Path) -> Store | None:
     """Open the database, or explain in a dialog why not (None)."""
     try:
@@ -240,11 +270,17 @@ def run(
     # The session (the keyring, the HTTP stack) is built after the first window's first
     # paint: a cold start shows the catalogue without waiting for them.
     session: AppSession | None = None
+    reopen = False  # the first frame's store could not be opened after all
 
     def start_session(window: MainWindow, first: bool) -> None:
-        nonlocal session
+        nonlocal session, reopen
         if window is not shown[-1] or not window.isVisible():
             return  # that window closed right after its first paint
+        if not finish_opening(window.store):
+            reopen = True  # the usual path, with its dialogs, says what is wrong
+            window.close()
+            QApplication.exit(0)
+            return
         if session is None:
             session = build_session(
                 settings,
@@ -272,10 +308,11 @@ def run(
     )
     try:
         while True:
-            store = open_store(data_dir / DB_FILENAME)
+            first = not shown
+            store = open_window_store(data_dir / DB_FILENAME, cold_start=first and not reopen)
             if store is None:
                 return 1
-            first = not shown
+            reopen = False
             window: MainWindow | None = None
             try:
                 window = build_window(store, settings, tasks=tasks, demo=demo)
@@ -296,6 +333,9 @@ def run(
                 if session is not None:
                     session.detach()
                 stopped = shutdown(window.controller if window is not None else None, store)
+            if reopen and code == 0:
+                shown.clear()  # that window is gone; the next is a first window again
+                continue
             if code != 0 or session is None or not session.take_remove_data_request():
                 return code
             if not stopped:

@@ -16,6 +16,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from app.store import DB_FILENAME, Store
+from app.store.devtools import fill_synthetic
 
 CHILD = """
 import json, sys, threading, time
@@ -109,6 +113,8 @@ class FirstPaint(logging.Handler):
             at_first_paint["offers"] = [
                 bar.sign_in_action.isVisible(), bar.sign_out_action.isVisible()
             ]
+            at_first_paint["rows"] = window.mosaics.model.rowCount()
+            at_first_paint["tree"] = window.catalogue.model.rowCount()
 
 logging.getLogger("app.launch.first_window").addHandler(FirstPaint())
 logging.getLogger("app.launch.first_window").setLevel(logging.INFO)
@@ -120,6 +126,8 @@ def on_window(window):
     wired["offers"] = [bar.sign_in_action.isVisible(), bar.sign_out_action.isVisible()]
     wired["account"] = bar.account.text()
     wired["can_sync"] = window.sync.can_sync()[0]
+    wired["store_open"] = getattr(window.store, "is_open", True)
+    wired["rows"] = window.mosaics.model.rowCount()
     QTimer.singleShot(0, window.close)
 
 code = application.run(
@@ -132,10 +140,8 @@ print(json.dumps({"code": code, "first": at_first_paint, "wired": wired}))
 """
 
 
-def test_the_app_paints_its_first_window_before_building_its_session(tmp_path: Path) -> None:
-    """`application.run` as the app runs it: the keyring and the HTTP stack load after
-    the first paint; until then the account is shown as not yet known (neither "Sign
-    in" nor "Sign out"), and the window the caller gets is wired to its session."""
+def run_app(tmp_path: Path) -> dict[str, Any]:
+    """`application.run` in a fresh interpreter over `tmp_path / "data"`; its report."""
     output = subprocess.run(
         [sys.executable, "-c", APP_CHILD, str(tmp_path)],
         capture_output=True,
@@ -149,8 +155,16 @@ def test_the_app_paints_its_first_window_before_building_its_session(tmp_path: P
             "FIELDDESK_TOKEN": "",
         },
     ).stdout
-    report = json.loads(output.strip().splitlines()[-1])
+    report: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
     assert report["code"] == 0
+    return report
+
+
+def test_the_app_paints_its_first_window_before_building_its_session(tmp_path: Path) -> None:
+    """`application.run` as the app runs it: the keyring and the HTTP stack load after
+    the first paint; until then the account is shown as not yet known (neither "Sign
+    in" nor "Sign out"), and the window the caller gets is wired to its session."""
+    report = run_app(tmp_path)
     modules = set(report["first"]["modules"])
     assert "app.ui.window" in modules  # the probe ran at the first paint
     assert not {"keyring", "httpx", "app.account.session", "app.ui.session.session"} & modules
@@ -159,3 +173,19 @@ def test_the_app_paints_its_first_window_before_building_its_session(tmp_path: P
     assert report["wired"]["offers"] == [True, False]
     assert report["wired"]["account"] == "Not signed in"
     assert report["wired"]["can_sync"] is False
+
+
+def test_a_cold_start_draws_the_catalogue_before_loading_sqlalchemy(tmp_path: Path) -> None:
+    """Over a stored catalogue, the first frame (the tree and the first rows) comes from
+    the store's sqlite3 glance; SQLAlchemy and the store proper load after it, and the
+    window then works on the opened store."""
+    with Store.open(tmp_path / "data" / DB_FILENAME) as store:
+        fill_synthetic(store, fields_per_organization=2, surveys_per_field=2, mosaics_per_survey=30)
+    report = run_app(tmp_path)
+    modules = set(report["first"]["modules"])
+    assert "app.ui.window" in modules  # the probe ran at the first paint
+    assert report["first"]["rows"] == 120 and report["first"]["tree"] > 0
+    assert sorted(m for m in modules if m.split(".")[0] == "sqlalchemy") == []
+    assert "app.store.store" not in modules
+    assert report["wired"]["store_open"] is True  # opened for real after the first paint
+    assert report["wired"]["rows"] == 120
