@@ -310,13 +310,16 @@ class OpeningStore:
                 finally:
                     self._opened.set()  # waiting threads try for themselves on a failure
                 self._glance = None
+            assert self._store is not None
             return self._store
 
     def close(self) -> None:
+        """Close the store if it was opened. Reads still answer afterwards, as a closed
+        `Store`'s do (a closing window may still repaint): from the glance when the
+        store was never opened, else from the closed store."""
         with self._lock:
             self._closed = True
-            self._glance = None
-            store, self._store = self._store, None
+            store = self._store
         self._opened.set()
         if store is not None:
             store.close()

@@ -335,6 +335,8 @@ def run(
                 stopped = shutdown(window.controller if window is not None else None, store)
             if reopen and code == 0:
                 shown.clear()  # that window is gone; the next is a first window again
+                if window is not None:
+                    window.deleteLater()  # with its timers, which still read its store
                 continue
             if code != 0 or session is None or not session.take_remove_data_request():
                 return code

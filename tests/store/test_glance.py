@@ -214,8 +214,18 @@ def test_the_opening_store_hands_over_to_the_store(filled: Store) -> None:
         assert opening.finish() is opening.finish()
     finally:
         opening.close()
-    with pytest.raises(DatabaseOpenError, match="closed"):
-        opening.finish()
+    assert opening.organizations() == filled.organizations()  # as a closed Store reads
+
+
+def test_a_store_closed_before_it_opened_still_answers_the_glance_reads(filled: Store) -> None:
+    glance = Glance.take(filled.path)
+    assert glance is not None
+    opening = OpeningStore(glance)
+    opening.close()  # a window closed before its first paint
+    assert opening.field_rows() == filled.field_rows()  # its last repaint still reads
+    with pytest.raises(DatabaseOpenError, match="closed before it was opened"):
+        opening.pins()
+    assert not opening.is_open
 
 
 class _SaysWhenWaited(threading.Event):
