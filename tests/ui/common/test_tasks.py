@@ -143,3 +143,29 @@ def test_wait_blocks_until_the_pool_is_idle(qtbot: Any) -> None:
 def test_an_unknown_pool_is_refused() -> None:
     with pytest.raises(KeyError):
         TaskManager().run_in_background(lambda: None, pool="nowhere")
+
+
+def test_a_tasks_objects_are_let_go_on_the_main_thread(qtbot: Any) -> None:
+    """Whatever a task and its callbacks hold is dropped on the main thread, even when
+    nothing else refers to it: a Python-owned QObject destroyed on a worker would wait
+    there for the interpreter lock while holding its Qt lock. Before the hand-back, the
+    worker dropped the job when it took the next one, and the object died there."""
+    from PySide6.QtCore import QObject, Qt
+
+    tasks = TaskManager()
+    died_on: list[bool] = []
+
+    def submit_holding_an_object() -> None:
+        held = QObject()  # Python-owned, referred to by the task and its callback only
+        held.destroyed.connect(
+            lambda: died_on.append(threading.current_thread() is threading.main_thread()),
+            Qt.ConnectionType.DirectConnection,
+        )
+        tasks.run_in_background(lambda: held.objectName(), lambda _name: held.parent())
+
+    submit_holding_an_object()
+    qtbot.waitUntil(lambda: not tasks.busy(), timeout=WAIT)
+    tasks.run_in_background(lambda: None)  # the next job for the same worker
+    qtbot.waitUntil(lambda: not tasks.busy() and died_on != [], timeout=WAIT)
+    assert died_on == [True]
+    qtbot.waitUntil(lambda: tasks._kept == {}, timeout=WAIT)  # nothing held for ever
