@@ -88,7 +88,13 @@ def test_a_first_sync_fills_tree_and_table_while_it_runs(
     assert window.catalogue.model.rowCount() == 3  # All mosaics + 2 organizations
     assert window.sync.status.stage.text() == "Sync complete"
     assert window.sync.status.age.text() == "Last synced just now"
-    assert "60" in window.sync.status.counts.text() or "76" in window.sync.status.counts.text()
+    # The label counts mosaics; its tooltip has every level (16 more items here).
+    counts = window.sync.status.counts
+    assert counts.text() == "Last sync: 60 new mosaics · 0 changed · 0 removed"
+    lines = counts.toolTip().splitlines()
+    assert lines[0] == "Organizations: 2 new, 0 changed, 0 removed"
+    assert lines[-1] == "Mosaics: 60 new, 0 changed, 0 removed"
+    assert sum(int(line.split(": ")[1].split(" new")[0]) for line in lines) == 76
 
 
 def test_server_side_changes_reach_the_table_in_place(
@@ -251,3 +257,30 @@ def test_sync_this_survey_from_the_menu(
     assert done.args[0].scope == Scope(ScopeKind.SURVEY, survey)
     settle(qtbot, window)
     assert window.mosaics.model.rowCount() == len(store.mosaic_ids(window.mosaics.model.query))
+
+
+def test_the_run_counts_speak_of_mosaics_and_list_every_level() -> None:
+    from app.domain import ChangeSet, Level
+    from app.ui.sync.status import RunCounts
+
+    counts = RunCounts()
+    assert counts.text() == "No changes" and counts.tooltip() == ""
+    counts.add(ChangeSet(Level.FIELDS, "O1", updated=frozenset({"F1"})))
+    assert counts.text() == "No mosaic changes"
+    assert counts.tooltip() == "Fields: 0 new, 1 changed, 0 removed"
+    counts.add(ChangeSet(Level.MOSAICS, "S1", inserted=frozenset({"M1"})))
+    counts.add(
+        ChangeSet(
+            Level.FIELDS,
+            "O1",
+            deleted=frozenset({"F2"}),
+            cascaded_surveys=frozenset({"S2", "S3"}),
+            cascaded_mosaics=frozenset({"M2", "M3", "M4"}),
+        )
+    )
+    assert counts.text() == "1 new mosaic · 0 changed · 3 removed"
+    assert counts.tooltip().splitlines() == [
+        "Fields: 0 new, 1 changed, 1 removed",
+        "Surveys: 0 new, 0 changed, 2 removed",
+        "Mosaics: 1 new, 0 changed, 3 removed",
+    ]

@@ -48,24 +48,41 @@ def stage_text(progress: Progress) -> str:
 
 
 class RunCounts:
-    """What changed during one run, counted from its ChangeSets as they arrive."""
+    """What changed during one run, per level, counted from its ChangeSets as they
+    arrive. The label speaks of mosaics (what the table shows); the tooltip has every
+    level, so "4,000 new" is never read as 4,444 with the tree's items mixed in."""
 
     def __init__(self) -> None:
-        self.added = 0
-        self.changed = 0
-        self.removed = 0
+        # level -> [new, changed, removed]
+        self.by_level: dict[Level, list[int]] = {level: [0, 0, 0] for level in Level}
 
     def add(self, change: ChangeSet) -> None:
-        self.added += len(change.inserted)
-        self.changed += len(change.updated)
-        self.removed += len(change.deleted) + len(change.cascaded_mosaics)
+        counts = self.by_level[change.level]
+        counts[0] += len(change.inserted)
+        counts[1] += len(change.updated)
+        counts[2] += len(change.deleted)
+        self.by_level[Level.SURVEYS][2] += len(change.cascaded_surveys)
+        self.by_level[Level.MOSAICS][2] += len(change.cascaded_mosaics)
 
     def text(self) -> str:
-        if not (self.added or self.changed or self.removed):
+        if not any(any(counts) for counts in self.by_level.values()):
             return "No changes"
+        new, changed, removed = self.by_level[Level.MOSAICS]
+        if not (new or changed or removed):
+            return "No mosaic changes"
+        mosaics = "mosaic" if new == 1 else "mosaics"
         return (
-            f"{format_count(self.added)} new · {format_count(self.changed)} changed · "
-            f"{format_count(self.removed)} removed"
+            f"{format_count(new)} new {mosaics} · {format_count(changed)} changed · "
+            f"{format_count(removed)} removed"
+        )
+
+    def tooltip(self) -> str:
+        """Every level with a change, a line each."""
+        return "\n".join(
+            f"{_LEVEL_NAMES[level]}: {format_count(new)} new, {format_count(changed)} "
+            f"changed, {format_count(removed)} removed"
+            for level, (new, changed, removed) in self.by_level.items()
+            if new or changed or removed
         )
 
 
@@ -173,6 +190,7 @@ class SyncStatus:
 
     def show_counts(self) -> None:
         self.counts.setText(self.run_counts.text())
+        self.counts.setToolTip(plain_tooltip(self.run_counts.tooltip()))
 
     def cancelling(self) -> None:
         self.stage.setText("Cancelling after the current page…")
@@ -185,6 +203,7 @@ class SyncStatus:
         self.stage.setText(headline)
         self.stage.setToolTip(plain_tooltip(summary.message))
         self.counts.setText(f"Last sync: {self.run_counts.text()}")
+        self.counts.setToolTip(plain_tooltip(self.run_counts.tooltip()))
         self.refresh_age()
 
 
