@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -178,6 +179,21 @@ def open_window_store(path: Path, *, cold_start: bool) -> Store | None:
     return cast("Store", OpeningStore(glance))
 
 
+# Imported on a worker after the first paint (see `run`): the store proper with
+# SQLAlchemy, and the session's network and keyring stack.
+PRELOADED_MODULES = ("app.store.store", "app.account.session", "httpx", "keyring")
+
+
+def preload_modules() -> None:
+    """Import what the session needs, off the UI thread. Nothing is created: a module
+    that fails to load here fails again where it is used, and says so there."""
+    for name in PRELOADED_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # reported where the module is first used
+            log.debug("preloading %s failed", name, exc_info=True)
+
+
 def finish_opening(store: Store) -> bool:
     """Open the store a first frame was drawn from; False (logged) when it cannot be."""
     if not isinstance(store, OpeningStore) or store.is_open:
@@ -276,6 +292,21 @@ def run(
         nonlocal session, reopen
         if window is not shown[-1] or not window.isVisible():
             return  # that window closed right after its first paint
+        if not preloaded:
+            # What comes next (SQLAlchemy and the store proper, the HTTP stack, the
+            # keyring) is imported on a worker while the window stays live; the rest
+            # of this function then runs without loading them on the UI thread. Any
+            # free network thread will do: the store pool's may be waiting for the very
+            # store this opens.
+            preloaded.append(True)
+            carry_on = partial(start_session, window, first)
+            tasks.run_in_background(
+                preload_modules,
+                lambda _none: carry_on(),
+                on_error=lambda _error: carry_on(),  # logged there; opening says why
+                pool=NETWORK,
+            )
+            return
         if not finish_opening(window.store):
             reopen = True  # the usual path, with its dialogs, says what is wrong
             window.close()
@@ -303,6 +334,7 @@ def run(
             on_window(window)  # a window wired to its session, as callers expect
 
     shown: list[MainWindow] = []
+    preloaded: list[bool] = []  # the session's modules: loaded off the UI thread once
     instance.activation_requested.connect(
         lambda _args: bring_to_front(shown[-1]) if shown else None
     )

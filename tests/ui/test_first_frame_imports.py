@@ -95,8 +95,19 @@ def test_the_first_frame_leaves_the_network_keyring_and_imagery_unimported(
 
 
 APP_CHILD = """
-import json, logging, sys
+import json, logging, sys, threading
 from pathlib import Path
+
+on_main_thread = {}
+
+class Witness:
+    # Notes which thread first asked for each package the session needs (finds nothing).
+    def find_spec(self, name, path=None, target=None):
+        if name in ("sqlalchemy", "httpx", "keyring"):
+            on_main_thread.setdefault(name, threading.current_thread() is threading.main_thread())
+        return None
+
+sys.meta_path.insert(0, Witness())
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 from app.ui import application
@@ -136,7 +147,8 @@ code = application.run(
     settings=QSettings(str(folder / "app.ini"), QSettings.Format.IniFormat),
     on_window=on_window,
 )
-print(json.dumps({"code": code, "first": at_first_paint, "wired": wired}))
+report = {"code": code, "first": at_first_paint, "wired": wired, "on_main": on_main_thread}
+print(json.dumps(report))
 """
 
 
@@ -173,6 +185,9 @@ def test_the_app_paints_its_first_window_before_building_its_session(tmp_path: P
     assert report["wired"]["offers"] == [True, False]
     assert report["wired"]["account"] == "Not signed in"
     assert report["wired"]["can_sync"] is False
+    # The session's network and keyring stack was imported on a worker, after the paint.
+    assert report["on_main"]["httpx"] is False
+    assert report["on_main"]["keyring"] is False
 
 
 def test_a_cold_start_draws_the_catalogue_before_loading_sqlalchemy(tmp_path: Path) -> None:
@@ -189,3 +204,4 @@ def test_a_cold_start_draws_the_catalogue_before_loading_sqlalchemy(tmp_path: Pa
     assert "app.store.store" not in modules
     assert report["wired"]["store_open"] is True  # opened for real after the first paint
     assert report["wired"]["rows"] == 120
+    assert report["on_main"]["sqlalchemy"] is False  # loaded on a worker, after the paint
