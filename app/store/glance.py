@@ -36,7 +36,7 @@ from app.domain import Level, Organization, Outcome, ScopeKind
 from app.store.errors import DatabaseOpenError, StoreError
 from app.store.mosaic_query import MosaicQuery, MosaicSort
 from app.store.paths import damage_marker, read_only_uri
-from app.store.revisions import MIGRATIONS_DIR, shipped_revisions
+from app.store.revisions import MIGRATIONS_DIR, inspect_revision, shipped_revisions
 from app.store.snapshots import (
     MOSAIC_FIELDS,
     FieldRow,
@@ -113,23 +113,17 @@ class Glance:
     def take(cls, path: Path, *, migrations: Path = MIGRATIONS_DIR) -> Glance | None:
         """A glance at `path`, or None when the usual opening path should run."""
         try:
-            if not path.is_file() or path.stat().st_size == 0:
-                return None
-            if damage_marker(path).exists():
+            if not path.is_file() or damage_marker(path).exists():
                 return None
             if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
                 return None
-            head, _known = shipped_revisions(migrations)
-            glance = cls(path)
-            with glance._connect() as connection:
-                revisions = [r.version_num for r in connection.execute(
-                    "SELECT version_num FROM alembic_version"
-                )]  # fmt: skip
+            head, known = shipped_revisions(migrations)
+            current = inspect_revision(path, known)  # None for an empty file
         except (OSError, sqlite3.Error, StoreError) as error:
             # The usual opening path meets the same problem and explains it.
             log.debug("no first-frame glance at %s: %s", path, error)
             return None
-        return glance if revisions == [head] else None
+        return cls(path) if current == head else None
 
     def _connect(self) -> closing[sqlite3.Connection]:
         connection = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
@@ -229,7 +223,7 @@ class Glance:
         direction = " DESC" if query.descending else ""
         sql = (
             f"SELECT m.sentera_id FROM mosaics AS m WHERE {where} "
-            f"ORDER BY m.{MosaicSort(query.sort).value}{direction}, m.id{direction}"
+            f"ORDER BY m.{query.sort.value}{direction}, m.id{direction}"
         )
         if limit is not None:
             sql += f" LIMIT {int(limit)}"

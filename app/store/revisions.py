@@ -19,6 +19,7 @@ from app.store.errors import (
     NewerDatabaseError,
     translate_sqlite_error,
 )
+from app.store.paths import read_only_uri
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -89,8 +90,7 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     # Without a WAL file there is nothing to recover, so `immutable` is safe and keeps
     # SQLite from creating side files next to a database it must not touch.
     immutable = not path.with_name(path.name + "-wal").exists()
-    uri = path.resolve().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
-    return sqlite3.connect(uri, uri=True)
+    return sqlite3.connect(read_only_uri(path, immutable=immutable), uri=True)
 
 
 _REVISION_LINE = re.compile(r'^(revision|down_revision)(?:: [^=]+)? = "([^"]+)"', re.MULTILINE)

@@ -287,9 +287,10 @@ def run(
     # paint: a cold start shows the catalogue without waiting for them.
     session: AppSession | None = None
     reopen = False  # the first frame's store could not be opened after all
+    preloaded = False  # the session's modules: loaded off the UI thread once
 
     def start_session(window: MainWindow, first: bool) -> None:
-        nonlocal session, reopen
+        nonlocal session, reopen, preloaded
         if window is not shown[-1] or not window.isVisible():
             return  # that window closed right after its first paint
         if not preloaded:
@@ -298,7 +299,7 @@ def run(
             # of this function then runs without loading them on the UI thread. Any
             # free network thread will do: the store pool's may be waiting for the very
             # store this opens.
-            preloaded.append(True)
+            preloaded = True
             carry_on = partial(start_session, window, first)
             tasks.run_in_background(
                 preload_modules,
@@ -334,7 +335,6 @@ def run(
             on_window(window)  # a window wired to its session, as callers expect
 
     shown: list[MainWindow] = []
-    preloaded: list[bool] = []  # the session's modules: loaded off the UI thread once
     instance.activation_requested.connect(
         lambda _args: bring_to_front(shown[-1]) if shown else None
     )
