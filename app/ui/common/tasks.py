@@ -18,7 +18,7 @@ thread. A task's exception never vanishes: it goes to `on_error` when given, els
 logged with its traceback and reported by `task_failed`, which the window shows.
 
 A worker never drops the last reference to anything a task or its callbacks hold: the
-main thread keeps them until the worker has let go (`_kept`, then `_released`). A
+main thread keeps them until the worker has let go (`_kept`, then `_release`). A
 Python-owned QObject whose last reference went on a worker would be destroyed there,
 holding its Qt lock while it waits for the interpreter lock, which the main thread may
 hold while it waits for that Qt lock (in `QObject::connect`): a deadlock, seen once in
@@ -30,12 +30,12 @@ its own QThread, because it reports progress and changes while it runs.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import logging
 import queue
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -114,7 +114,6 @@ class TaskManager(QObject):
     # A task without `on_error` failed: (pool, error). It has been logged already.
     task_failed = Signal(str, object)
     _deliver = Signal(object)  # a callable to run on the main thread
-    _released = Signal(int)  # a pool thread let go of that job: drop what was kept
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -124,7 +123,6 @@ class TaskManager(QObject):
         self._kept: dict[int, list[Any]] = {}
         self._numbers = itertools.count()
         self._deliver.connect(self._call)
-        self._released.connect(self._forget)
 
     def run_in_background(
         self,
@@ -186,16 +184,13 @@ class TaskManager(QObject):
             log.debug("a background task finished after its task manager was gone")
 
     def _release(self, number: int) -> None:
-        """On the pool thread that ran job `number`, once it holds nothing of it."""
-        # RuntimeError: this manager was deleted meanwhile, the app is quitting.
-        with contextlib.suppress(RuntimeError):
-            self._released.emit(number)
+        """On the pool thread that ran job `number`, once it holds nothing of it: the
+        main thread drops what it kept. Queued after the job's delivery (one sender
+        thread, one receiver: in order), so its callbacks have run by then."""
+        self._send(partial(self._forget, number))
 
-    @Slot(int)
     def _forget(self, number: int) -> None:
-        # Queued after the job's delivery (one sender thread, one receiver: in order),
-        # so its callbacks have run; this drops the last references, here.
-        self._kept.pop(number, None)
+        self._kept.pop(number, None)  # the last references, dropped here
 
     @Slot(object)
     def _call(self, fn: Callable[[], None]) -> None:
