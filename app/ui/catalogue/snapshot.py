@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from app.domain import Level, ScopeKind
 from app.store import FieldRow, SyncState
-from app.ui.common.formatting import format_area, format_count, format_datetime
+from app.ui.common.formatting import counted, format_area, format_count, format_datetime
 
 if TYPE_CHECKING:
     from app.store import Store
@@ -68,14 +68,10 @@ def _when(value: datetime | None) -> str:
     return "" if value is None else format_datetime(value.isoformat())
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{format_count(count)} {noun}{'' if count == 1 else 's'}"
-
-
 def _counts(**counts: int) -> str:
     """ "3 fields · 14 surveys · 162 mosaics": what the count column (mosaics, at every
     level) adds up, said in full."""
-    return " · ".join(_plural(n, noun.rstrip("s")) for noun, n in counts.items())
+    return " · ".join(counted(n, noun.rstrip("s")) for noun, n in counts.items())
 
 
 def _field_labels(store: Store, rows: Sequence[FieldRow]) -> dict[str, str]:
@@ -146,7 +142,7 @@ def load_catalogue(store: Store, *, counts: bool = True) -> CatalogueSnapshot:
                 new_count=s.new_mosaic_count,
                 state=s.sync_state,
                 tooltip=f"{s.name}\nMosaics: {state_text}",
-                count_tooltip=_plural(s.mosaic_count, "mosaic") + new,
+                count_tooltip=counted(s.mosaic_count, "mosaic") + new,
             )
         )
     mosaics_of_field: dict[str, int] = {}
@@ -191,7 +187,7 @@ def load_catalogue(store: Store, *, counts: bool = True) -> CatalogueSnapshot:
             "All mosaics",
             count=total,
             tooltip="Every mosaic stored on this computer",
-            count_tooltip=_plural(total, "mosaic"),
+            count_tooltip=counted(total, "mosaic"),
         )
     ]
     for org in organizations:

@@ -126,6 +126,12 @@ def format_count(value: int, locale: QLocale | None = None) -> str:
     return (locale or default_locale()).toString(int(value))
 
 
+def counted(count: int, noun: str) -> str:
+    """ "1 mosaic", "1,200 mosaics": the count in the user's locale, the noun in the
+    plural (with an s) unless the count is one."""
+    return f"{format_count(count)} {noun}{'' if count == 1 else 's'}"
+
+
 _ACRONYMS = frozenset({"RGB", "NDVI", "NDRE", "CIR", "NIR", "DSM", "DTM", "LAI", "VARI", "GNDVI"})
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QWidget
 
 from app.sync.limits import Cause, LimitChange
-from app.ui.common.formatting import format_count
+from app.ui.common.formatting import counted, format_count
 from app.ui.common.plain import plain_label, plain_tooltip
 
 _WHY = {
@@ -27,7 +27,7 @@ _WHY = {
 
 
 def _requests(count: int) -> str:
-    return f"{format_count(count)} request{'' if count == 1 else 's'} at a time"
+    return f"{counted(count, 'request')} at a time"
 
 
 def limit_text(change: LimitChange) -> str:

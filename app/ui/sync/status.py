@@ -19,6 +19,7 @@ from app.domain import ChangeSet, Level, Outcome
 from app.sync.events import Progress, RunSummary
 from app.sync.limits import LimitChange
 from app.ui.common.formatting import (
+    counted,
     format_clock_time,
     format_count,
     format_datetime_long,
@@ -70,9 +71,8 @@ class RunCounts:
         new, changed, removed = self.by_level[Level.MOSAICS]
         if not (new or changed or removed):
             return "No mosaic changes"
-        mosaics = "mosaic" if new == 1 else "mosaics"
         return (
-            f"{format_count(new)} new {mosaics} · {format_count(changed)} changed · "
+            f"{counted(new, 'new mosaic')} · {format_count(changed)} changed · "
             f"{format_count(removed)} removed"
         )
 
